@@ -1,0 +1,5 @@
+"""Entry point for `python -m backlog_health`."""
+
+from backlog_health.cli import main
+
+main()

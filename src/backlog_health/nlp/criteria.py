@@ -1,0 +1,737 @@
+"""Find the acceptance criteria an item states, whatever markup its source used.
+
+Descriptions come as plain text, Markdown (GitHub) or Jira wiki markup. Criteria are the list items,
+Given/When/Then scenarios or lines under a heading such as "Acceptance criteria", "AC", "Definition of Done"
+or "Scenario: …", plus Given/When/Then scenarios anywhere. Code blocks and HTML comments never count.
+Pure text processing, linear in the length of the text: no spaCy, no I/O.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+__all__ = ["Section", "extract_acceptance_criteria", "split_sections"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the text under it, up to the next heading."""
+
+    heading: str | None  # heading text without markup or trailing colon; None for text before the first heading
+    body: str  # the lines under the heading as written (markup kept), blank lines around trimmed
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Vocabulary. A PO can read these lists to see which headings the tool understands.
+
+# Phrases that name acceptance criteria wherever they stand in a heading ("Product acceptance criteria").
+_AC_PHRASE = (
+    r"acceptance[ \t]+criteri(?:a|on|ons|as)|acceptance[ \t]+tests?|definition[ \t]+of[ \t]+done|"
+    r"done[ \t]+criteria|success[ \t]+criteria|conditions?[ \t]+of[ \t]+satisfaction|test[ \t]+criteria"
+)
+# Short labels that name acceptance criteria only when they stand alone as a label ("AC:", "DoD").
+_AC_LABEL = _AC_PHRASE + r"|done[ \t]+when|scenarios|acceptance|a/c|a\.c\.|acs|ac|dod"
+# Labels of other sections: they end an acceptance-criteria section even without heading markup.
+_OTHER_LABEL = (
+    r"(?:technical|tech|implementation|dev|developer|design|additional|other|release|qa|test(?:ing)?)[ \t]+notes?|"
+    r"notes?|nb|out[ \t]+of[ \t]+scope|not[ \t]+in[ \t]+scope|non[- \t]?goals?|open[ \t]+questions?|questions?|"
+    r"assumptions?|dependenc(?:y|ies)|risks?|references?|links?|resources?|attachments?|mock[- \t]?ups?|"
+    r"designs?|screenshots?|(?:steps[ \t]+)?to[ \t]+reproduce|(?:repro(?:duction)?[ \t]+)?steps|"
+    r"expected[ \t]+(?:results?|behaviou?r|outcome)|actual[ \t]+(?:results?|behaviou?r|outcome)|environment|"
+    r"work[- \t]?arounds?|sub[- \t]?tasks?|tasks?|to[- \t]?dos?|implementation(?:[ \t]+(?:details|plan))?|"
+    r"technical[ \t]+(?:details|design|approach)|proposals?|proposed[ \t]+solutions?|solutions?|approach|"
+    r"details|comments?|remarks?|see[ \t]+also|related(?:[ \t]+issues)?|documentation|description|"
+    r"(?:original|old)[ \t]+description|summary|background|context|narrative|(?:user[ \t]+)?stor(?:y|ies)|"
+    r"overview|problem(?:[ \t]+statement)?|goals?|objectives?|motivation|rationale|feature|"
+    r"nice[ \t]+to[ \t]+haves?|(?:how[ \t]+)?to[ \t]+test|test[ \t]+(?:plan|steps)|spec(?:ification)?|examples?"
+)
+_LABEL = re.compile(
+    rf"""(?P<open>\*\*|__|\*|_)?[ \t]*
+    (?:(?P<ac>{_AC_LABEL})|(?P<other>{_OTHER_LABEL}))(?![\w/])
+    [ \t]*(?:\([^()\n]{{1,40}}\))?            # "Definition of Done (DoD)"
+    [ \t]*(?P<colon>:)?[ \t]*
+    (?(open)(?P=open))                        # the same emphasis closes it: "*Acceptance Criteria:*"
+    [ \t]*(?P<sep>:|[-–—](?=\s))?
+    [ \t]*(?P<rest>.*)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_AC_IN_HEADING = re.compile(_AC_PHRASE, re.IGNORECASE)
+# Gherkin: "Scenario: name", "Scenario Outline: name", "Scenario 2 - name".
+_SCENARIO_LABEL = re.compile(
+    r"(?:\*\*|\*|__|_)?[ \t]*scenario(?:[ \t]+outline)?(?:[ \t]*#?\d+)?(?:[*_]{0,2}[ \t]*[:.\-–—]|[*_]{0,2}[ \t]*$)",
+    re.IGNORECASE,
+)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Line shapes. Every pattern is anchored or bounded by a negated class, so no input makes it backtrack badly.
+
+_NEWLINES = re.compile(r"\r\n?")
+_HIDDEN_START = re.compile(
+    r"<!--|\{(code|noformat)(?::[^}\n]*)?\}|^[ \t]{0,3}(`{3,}|~{3,})", re.IGNORECASE | re.MULTILINE
+)
+_HIDDEN_END = {
+    "code": re.compile(r"\{code\}", re.IGNORECASE),
+    "noformat": re.compile(r"\{noformat\}", re.IGNORECASE),
+    "`": re.compile(r"^[ \t]{0,3}`{3,}[ \t]*$", re.MULTILINE),
+    "~": re.compile(r"^[ \t]{0,3}~{3,}[ \t]*$", re.MULTILINE),
+}
+# Signs that a text is Jira wiki markup, where "# item" is a numbered list item, not a heading.
+_JIRA_HINT = re.compile(
+    r"^[ \t]*(?:h[1-6]\.|bq\.)|\{(?:code|noformat|quote|panel|color)|\[[^\]\n|]+\|[^\]\n]+\]|\(/\)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_QUOTE = re.compile(r"[ \t]*(?:(?:>[ \t]?)+|bq\.[ \t]+)", re.IGNORECASE)
+_JIRA_HEADING = re.compile(r"[ \t]*h([1-6])\.(?:[ \t]+(.*))?$", re.IGNORECASE)
+_ATX = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+(\S.*)$")
+_HTML_HEADING = re.compile(r"[ \t]*<h([1-6])\b[^>\n]*>([^<\n]*)</h\1>[ \t]*$", re.IGNORECASE)
+_SETEXT = re.compile(r"[ \t]{0,3}(?:={3,}|-{3,})[ \t]*$")
+_BOLD_LINE = re.compile(r"[ \t]*(?:\*\*([^*\n]+)\*\*|__([^_\n]+)__|\*([^*\s][^*\n]*)\*)[ \t]*:?[ \t]*$")
+# A list item: bullets (also Jira's nested "**", "##", "#-"), numbers "1." "1)" "(1)" "a)".
+_ITEM = re.compile(r"([ \t]*)([*#•‣◦▪+-]+|\d{1,3}[.)]|\(\d{1,3}\)|[a-z]\))[ \t]+(\S.*)$")
+_LIST_START = re.compile(r"(?:[*#•+-]+|\d{1,3}[.)])[ \t]+\S")
+_CHECKBOX = re.compile(r"\[[ xX✓✔]\][ \t]*")
+_ICON = re.compile(r"(?<!\w)\((?:/|x|on|off|!|\?|i|y|n|\+|-|\*[rgby]?|flag|flagoff)\)", re.IGNORECASE)
+_CHECKLIST = re.compile(
+    r"[ \t]*(?:[*#+-]+[ \t]+)?(?:\[[ xX✓✔]\]|\((?:/|x|on|off)\))[ \t]*(\S.*)$", re.IGNORECASE
+)
+_BULLETS = "*#•‣◦▪+-"
+_TABLE_ROW = re.compile(r"[ \t]*\|")
+# Bullets run together on one line ("AC: * a * b", as exports that lost their line breaks write them).
+_INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+([*#]+|•)[ \t]+(?=\S)")
+_INLINE_DASH = re.compile(r"(?<=\S)[ \t]+(-{1,2})[ \t]+(?=[A-Z])")
+# Struck-through text (Jira -x-, Markdown ~~x~~) is a criterion someone withdrew.
+_STRUCK = re.compile(r"(?:-(?=[^\s-])[^\n]*(?<=[^\s-])-|~~[^\n]*~~)$")
+_STEP = re.compile(
+    r"[ \t]*(?:[*#•+-]+[ \t]+|\d{1,3}[.)][ \t]+)?(?:\[[ xX]\][ \t]*)?[*_]{0,2}(given|when|then|and|but)\b[*_]{0,2}"
+    r"[ \t]*:?[ \t]*(.*)$",
+    re.IGNORECASE,
+)
+_WORD_WHEN = re.compile(r"\bwhen\b", re.IGNORECASE)
+_WORD_THEN = re.compile(r"\bthen\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?][ \t]+(?=[\"'(\[]?[A-Z])")
+_ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "incl.", "no.", "mr.", "mrs.", "dr."})
+
+# Inline markup, removed from each criterion.
+_HTML_TAG = re.compile(
+    r"</?(?:a|b|i|u|s|p|br|em|strong|del|ins|code|kbd|span|div|sub|sup|ul|ol|li|small|mark|font|details|"
+    r"summary|hr|img|h[1-6]|pre|blockquote|table|thead|tbody|tr|td|th)\b[^<>\n]*>",
+    re.IGNORECASE,
+)
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+_JIRA_IMAGE = re.compile(r"!(?=\S)[^!\s|]+\.(?:png|jpe?g|gif|svg|bmp|webp)(?:\|[^!\n]*)?!", re.IGNORECASE)
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]*(?:[ \t]+\"[^\"\n]*\")?\)")
+_JIRA_LINK = re.compile(r"\[([^\]|\n]*)\|[ \t]*([^\]\n]*)\]")
+_BRACKET_URL = re.compile(r"\[[ \t]*((?:https?|ftp)://[^\]\s]+)[ \t]*\]|\[~([^\]\n]+)\]")
+_JIRA_MACRO = re.compile(r"\{(?:color|quote|panel|anchor|status)(?::[^}\n]*)?\}", re.IGNORECASE)
+_EMPHASIS = (
+    re.compile(r"\*\*([^*\n]+)\*\*"),
+    re.compile(r"__([^_\n]+)__"),
+    re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"),
+    re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"),
+    re.compile(r"(?<![\w+])\+(?=\S)([^+\n]+?)(?<=\S)\+(?![\w+])"),
+    re.compile(r"`+([^`\n]+)`+"),
+)
+_STRIKE = (re.compile(r"~~[^~\n]+~~"), re.compile(r"(?<![\w-])-(?=[^\s-])[^-\n]+?(?<=[^\s-])-(?![\w-])"))
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~^>])")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?](?:\s|$))")
+_SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Public API
+
+
+def extract_acceptance_criteria(description: str | None, field: str | None = None) -> tuple[str, ...]:
+    """One clean string per acceptance criterion: the dedicated field's first, then the description's new ones."""
+    found: list[str] = []
+    seen: set[str] = set()
+    # NOTE: the tracker's dedicated field is acceptance criteria by definition, so all of it is read as
+    # an AC section; the description then only adds criteria the field does not already state.
+    for text, implicit in ((field, True), (description, False)):
+        if not text or not text.strip():
+            continue
+        for criterion in _extract(text, implicit_ac=implicit):
+            key = _NOT_WORD.sub(" ", criterion.casefold()).strip()
+            if key and key not in seen:
+                seen.add(key)
+                found.append(criterion)
+    return tuple(found)
+
+
+def split_sections(text: str | None) -> list[Section]:
+    """Split text at its headings: Markdown, Jira wiki, bold lines and known labels such as "Notes:"."""
+    if not text:
+        return []
+    scan = _scan(text)
+    sections = []
+    for block in scan.blocks:
+        lines = scan.raw[block.start : block.end]
+        if block.heading is not None and block.heading.inline:
+            lines = [block.heading.inline, *lines]
+        body = "\n".join(_trim_blank(lines))
+        if block.heading is None and not body:
+            continue
+        sections.append(Section(None if block.heading is None else block.heading.text, body))
+    return sections
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scanning: hide code and comments, find headings, cut the text into blocks.
+
+
+@dataclass(frozen=True)
+class _Heading:
+    """A heading line, as the extractor needs to know it."""
+
+    text: str  # heading text, clean
+    ac: bool  # it introduces acceptance criteria
+    known: bool  # a known label of another section ("Notes", "Out of scope")
+    level: int | None  # 1–6 for Markdown, Jira and HTML headings; None for bold lines and plain labels
+    bold: bool  # a whole-line bold heading ("*Expectations*")
+    inline: str  # text after the label on the same line ("AC: users can …"), else ""
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A heading (or the start of the text) and the line range under it."""
+
+    heading: _Heading | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """The text's raw lines, its lines with code and comments blanked, and its blocks."""
+
+    raw: list[str]
+    lines: list[str]
+    blocks: list[_Block]
+
+
+def _scan(text: str) -> _Scan:
+    """Cut the text into blocks at its headings (never inside code blocks or HTML comments)."""
+    text = _NEWLINES.sub("\n", text)
+    raw = text.split("\n")
+    lines = _mask(text).split("\n")
+    jira = _JIRA_HINT.search(text) is not None
+    hash_list = set() if jira else _hash_list_lines(lines)
+    blocks: list[_Block] = []
+    heading: _Heading | None = None
+    start = 0
+    after_ac = False  # the previous non-blank line was a bare AC heading
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        found, used = _heading_at(lines, i, jira, after_ac, hash_list)
+        if found is None:
+            after_ac = False
+            i += 1
+            continue
+        blocks.append(_Block(heading, start, i))
+        heading, start = found, i + used
+        after_ac = found.ac and not found.inline
+        i += used
+    blocks.append(_Block(heading, start, n))
+    if blocks[0].heading is None and blocks[0].start == blocks[0].end:
+        blocks.pop(0)
+    return _Scan(raw, lines, blocks)
+
+
+def _mask(text: str) -> str:
+    """Blank out code blocks and HTML comments, keeping every newline so lines stay aligned."""
+    out: list[str] = []
+    pos, n = 0, len(text)
+    while True:
+        m = _HIDDEN_START.search(text, pos)
+        if m is None:
+            out.append(text[pos:])
+            return "".join(out)
+        out.append(text[pos : m.start()])
+        if m.group(0) == "<!--":
+            end = text.find("-->", m.end())
+            end = n if end < 0 else end + 3
+        else:
+            # An unclosed block runs to the end, as Markdown renders it.
+            closer = _HIDDEN_END[m.group(1).lower() if m.group(1) else m.group(2)[0]]
+            close = closer.search(text, m.end())
+            end = n if close is None else close.end()
+        out.append("\n" * text.count("\n", m.start(), end))
+        pos = end
+
+
+def _hash_list_lines(lines: list[str]) -> set[int]:
+    """Indices of "# …" lines that share a paragraph with another at their depth: a numbered list, not headings."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    paragraph = 0
+    for i, line in enumerate(lines):
+        first = line.lstrip()[:1]
+        if not first:
+            paragraph += 1
+        elif first == "#":
+            m = _ATX.match(line)
+            if m:
+                groups.setdefault((paragraph, len(m.group(1))), []).append(i)
+    return {i for indices in groups.values() if len(indices) > 1 for i in indices}
+
+
+def _heading_at(
+    lines: list[str], i: int, jira: bool, after_ac: bool, hash_list: set[int]
+) -> tuple[_Heading | None, int]:
+    """The heading that starts at line i and how many lines it takes, or (None, 1)."""
+    line = lines[i]
+    first = line.lstrip()[:1]
+    if first in (">", "b", "B"):
+        quote = _QUOTE.match(line)
+        if quote:
+            line = line[quote.end() :]
+            first = line.lstrip()[:1]
+    if first in ("h", "H"):
+        m = _JIRA_HEADING.match(line)
+        if m:
+            return _make_heading(m.group(2) or "", int(m.group(1)), bold=False), 1
+    elif first == "#":
+        m = _ATX.match(line)
+        if m:
+            depth, text = len(m.group(1)), m.group(2).rstrip("# \t")
+            if _label(text) or _is_hash_heading(text, depth, jira or i in hash_list, after_ac):
+                return _make_heading(text, depth, bold=False), 1
+            return None, 1
+    elif first == "<":
+        m = _HTML_HEADING.match(line)
+        if m:
+            return _make_heading(m.group(2), int(m.group(1)), bold=False), 1
+    if i + 1 < len(lines) and lines[i + 1].lstrip()[:1] in ("=", "-") and _SETEXT.match(lines[i + 1]):
+        if (i == 0 or not lines[i - 1].strip()) and not _ITEM.match(line):
+            return _make_heading(line.strip(), 1 if "=" in lines[i + 1] else 2, bold=False), 2
+    if first in ("*", "_"):
+        m = _BOLD_LINE.match(line)
+        if m:
+            text = m.group(1) or m.group(2) or m.group(3)
+            if _label(text) or _AC_IN_HEADING.search(text) or _looks_like_title(text):
+                return _make_heading(text, None, bold=True), 1
+    item = _ITEM.match(line) if first and (first in "*#•‣◦▪+-(0123456789" or first.islower()) else None
+    if item:
+        # "1. Acceptance criteria" used as a heading inside a numbered outline.
+        found = _label(item.group(3))
+        if found and not found[2]:
+            return _make_heading(item.group(3), None, bold=False), 1
+        return None, 1
+    stripped = line.strip()
+    if _label(stripped):
+        return _make_heading(stripped, None, bold=False), 1
+    if first in ("s", "S", "*", "_") and _SCENARIO_LABEL.match(stripped):
+        return _Heading(_clean(stripped).rstrip(":"), True, False, None, False, ""), 1
+    # "The acceptance criteria for this issue are as follows:" introduces criteria like a heading does.
+    if stripped.endswith(":") and len(stripped) < 200 and _AC_IN_HEADING.search(stripped):
+        return _Heading(_clean(stripped).rstrip(":"), True, False, None, False, ""), 1
+    return None, 1
+
+
+def _is_hash_heading(text: str, depth: int, listed: bool, after_ac: bool) -> bool:
+    """Whether a "# …" line is a Markdown heading rather than a numbered list item (Jira wiki, plain text)."""
+    # Jira wiki numbers items with "#", and so does anyone who writes several "#" lines in a row.
+    if listed or (depth == 1 and after_ac):
+        return False
+    # A title is short and unpunctuated; "# Add drivers in both projects." is an item.
+    return not (text.endswith((".", ";", ",")) or len(text.split()) > 12)
+
+
+def _looks_like_title(text: str) -> bool:
+    """Whether a whole-line bold text reads as a section title rather than an emphasised sentence."""
+    return len(text.split()) <= 8 and not text.rstrip(" :").endswith((".", "!", "?"))
+
+
+def _label(text: str) -> tuple[bool, str, str] | None:
+    """(is_ac, label, inline content) when text starts with a section label, else None."""
+    m = _LABEL.match(text.strip())
+    if m is None:
+        return None
+    rest = m.group("rest").strip()
+    is_ac = m.group("ac") is not None
+    if rest and not (m.group("colon") or m.group("sep")):
+        # "Acceptance criteria # Be able to …": a list run on after the label; else a sentence.
+        if not (is_ac and _LIST_START.match(rest)):
+            return None
+    label = m.group("ac") or m.group("other")
+    return is_ac, _SPACES.sub(" ", label), rest
+
+
+def _make_heading(text: str, level: int | None, *, bold: bool) -> _Heading:
+    """A heading from its text: an AC heading, a known label, or any other title."""
+    found = _label(text)
+    if found:
+        is_ac, label, inline = found
+        return _Heading(label, is_ac, not is_ac, level, bold, inline)
+    clean = _clean(text).rstrip(": \t")
+    is_ac = _AC_IN_HEADING.search(text) is not None or _SCENARIO_LABEL.match(text) is not None
+    return _Heading(clean, is_ac, False, level, bold, "")
+
+
+def _trim_blank(lines: list[str]) -> list[str]:
+    """Lines without the blank ones at either end."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return lines[start:end]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Extraction
+
+
+def _extract(text: str, *, implicit_ac: bool) -> list[str]:
+    """Criteria of one text in document order; implicit_ac reads text before any heading as criteria."""
+    scan = _scan(text)
+    has_headings = any(block.heading is not None for block in scan.blocks)
+    found: list[str] = []
+    in_ac, ac_level = implicit_ac, None
+    for block in scan.blocks:
+        heading = block.heading
+        lines = scan.lines[block.start : block.end]
+        if heading is not None:
+            if heading.ac:
+                in_ac, ac_level = True, heading.level
+            elif not (in_ac and _subordinate(heading, ac_level)):
+                in_ac = False
+            if heading.ac and heading.inline and not _LIST_START.match(heading.inline):
+                # NOTE: "AC: users can export" is a one-line field: only that line is a criterion, and
+                # the lines after it are ordinary text. A run-on list ("AC: * a * b") goes on like a section.
+                found.extend(_criteria_in_section([heading.inline]))
+                found.extend(_criteria_outside(lines, checklists=False))
+                in_ac = False
+                continue
+            if heading.inline:
+                lines = [heading.inline, *lines]
+        if in_ac:
+            found.extend(_criteria_in_section(lines))
+        else:
+            # NOTE: outside an AC section, checklist items ("- [ ] …", Jira "(/)") count only when the
+            # description has no headings at all: then the checklist is its only structure and states
+            # what "done" means. Under any other heading ("Tasks", "Checklist") it is a to-do list.
+            found.extend(_criteria_outside(lines, checklists=not has_headings))
+    return found
+
+
+def _subordinate(heading: _Heading, ac_level: int | None) -> bool:
+    """Whether a heading only groups criteria inside the AC section (a deeper level, or a bold sub-title)."""
+    if ac_level is None or heading.known:
+        return False
+    if heading.level is not None:
+        return heading.level > ac_level
+    return heading.bold
+
+
+@dataclass
+class _Unit:
+    """One piece of an AC section: a list item, a plain line, a scenario or a blank line."""
+
+    kind: str  # "item", "plain", "scenario", "blank"
+    text: str = ""
+    depth: int = 0
+
+
+def _criteria_in_section(lines: list[str]) -> list[str]:
+    """Criteria of an AC section: its scenarios, list items, and else its lines and sentences."""
+    return _compose(_units(lines))
+
+
+def _units(lines: list[str]) -> list[_Unit]:
+    """Read the section's lines into items, plain lines and scenarios, joining lazy continuation lines."""
+    units: list[_Unit] = []
+    last_item: _Unit | None = None  # the item an unmarked line right below it continues (as in Markdown)
+    no_scenario_until = 0
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        if line.lstrip()[:1] in (">", "b", "B"):
+            quote = _QUOTE.match(line)
+            line = line[quote.end() :] if quote else line
+        if not line.strip():
+            units.append(_Unit("blank"))
+            last_item, i = None, i + 1
+            continue
+        if i >= no_scenario_until:
+            scenario, end = _scenario(lines, i, allow_when=True)
+            if scenario is not None:
+                units.append(_Unit("scenario", scenario))
+                last_item, i = None, end
+                continue
+            no_scenario_until = end  # no line of this run starts a scenario either
+        if _TABLE_ROW.match(line):
+            i += 1
+            continue
+        item = _ITEM.match(line)
+        if item:
+            marker = item.group(2)
+            depth = len(item.group(1).expandtabs(4)) // 2 + (len(marker) if marker[0] in _BULLETS else 1)
+            head, *more = _split_run_on(item.group(3), dashes=marker[0] == "-")
+            last_item = _item(head[1], depth)
+            if last_item is not None:
+                units.append(last_item)
+        else:
+            head, *more = _split_run_on(line.strip(), dashes=False)
+            text = "" if _STRUCK.match(head[1].strip()) else _clean(head[1])
+            if text and last_item is not None and not text.endswith(":"):
+                last_item.text = _SPACE_BEFORE_PUNCT.sub(r"\1", f"{last_item.text} {text}")
+            elif text:
+                units.append(_Unit("plain", text))
+                last_item = None
+        for marker, piece in more:
+            last_item = _item(piece, len(marker))
+            if last_item is not None:
+                units.append(last_item)
+        i += 1
+    return units
+
+
+def _item(text: str, depth: int) -> _Unit | None:
+    """A list item unit, or None when the item is struck through (withdrawn) or empty."""
+    text = text.strip()
+    if _STRUCK.match(text):
+        return None
+    checkbox = _CHECKBOX.match(text)
+    text = _clean(text[checkbox.end() :] if checkbox else text)
+    return _Unit("item", text, depth) if text else None
+
+
+def _split_run_on(text: str, *, dashes: bool) -> list[tuple[str, str]]:
+    """Split "a * b ** c" into ("", "a"), ("*", "b"), ("**", "c"); dashes also splits "a - B" runs."""
+    pattern = _INLINE_DASH if dashes else _INLINE_BULLET
+    if not any(c in text for c in ("*", "#", "•", "-")):
+        return [("", text)]
+    pieces: list[tuple[str, str]] = []
+    marker, pos = "", 0
+    for m in pattern.finditer(text):
+        after = text[m.end() : m.end() + 1]
+        if after.isdigit() and (m.group(1)[0] == "#" or text[m.start() - 1 : m.start()].isdigit()):
+            continue  # "issue # 12", "2 * 3"
+        pieces.append((marker, text[pos : m.start()]))
+        marker, pos = m.group(1), m.end()
+    pieces.append((marker, text[pos:]))
+    if dashes:
+        # A dash-list line may also run "*" bullets on: split each piece again.
+        return [(m2 or mk, p2) for mk, p in pieces for m2, p2 in _split_run_on(p, dashes=False)]
+    return pieces
+
+
+def _compose(units: list[_Unit]) -> list[str]:
+    """Turn units into criteria; a lead-in ending in ":" prefixes each item it introduces."""
+    found: list[str] = []
+    parents: list[_Unit] = []  # open lead-in items ("Users can see:") above the current item
+    has_children: list[bool] = []
+    lead: str | None = None  # a plain lead-in line waiting for what it introduces
+    lead_used = False
+
+    def prefix() -> str:
+        return " ".join(([lead] if lead else []) + [parent.text for parent in parents])
+
+    def close_parents(depth: int) -> None:
+        while parents and parents[-1].depth >= depth:
+            parent = parents.pop()
+            if not has_children.pop():  # a lead-in without items still states something
+                found.append(_join(prefix(), parent.text))
+
+    for unit in units:
+        if unit.kind == "blank":
+            continue
+        if unit.kind == "item":
+            close_parents(unit.depth)
+            if parents:
+                has_children[-1] = True
+            lead_used = lead_used or lead is not None
+            if unit.text.endswith(":"):
+                parents.append(unit)
+                has_children.append(False)
+            else:
+                found.append(_join(prefix(), unit.text))
+            continue
+        close_parents(0)
+        pending = lead if lead and not lead_used else None
+        lead = None
+        if unit.kind == "scenario":
+            found.extend([pending, unit.text] if pending else [unit.text])
+            continue
+        # "The domain is created with this format:" + "NAME-version" reads as one criterion.
+        text = _join(pending, unit.text) if pending else unit.text
+        if text.endswith(":"):
+            lead, lead_used = text, False
+        else:
+            found.extend(_sentences(text))
+    close_parents(0)
+    if lead and not lead_used:
+        found.append(lead)
+    return [criterion for criterion in found if _has_words(criterion)]
+
+
+def _join(prefix: str, text: str) -> str:
+    """A lead-in and what it introduces, as one criterion."""
+    return f"{prefix} {text}" if prefix else text
+
+
+def _criteria_outside(lines: list[str], *, checklists: bool) -> list[str]:
+    """Criteria outside any AC section: Given/When/Then scenarios, and checklist items if allowed."""
+    found: list[str] = []
+    i, n = 0, len(lines)
+    no_scenario_until = 0
+    while i < n:
+        line = lines[i]
+        if i >= no_scenario_until and ("iven" in line or "IVEN" in line):
+            scenario, end = _scenario(lines, i, allow_when=False)
+            if scenario is not None:
+                found.append(scenario)
+                i = end
+                continue
+            no_scenario_until = end
+        if checklists:
+            m = _CHECKLIST.match(line)
+            if m and not _STRUCK.match(m.group(1).strip()):
+                text = _clean(m.group(1))
+                if _has_words(text):
+                    found.append(text)
+        i += 1
+    return found
+
+
+def _step(line: str) -> tuple[str, str] | None:
+    """(keyword, rest) when the line is a Gherkin step ("- **Given** a cart" → ("given", "a cart"))."""
+    m = _STEP.match(line)
+    if m is None:
+        return None
+    return m.group(1).lower(), m.group(2)
+
+
+def _scenario(lines: list[str], i: int, *, allow_when: bool) -> tuple[str | None, int]:
+    """The scenario starting at line i as one criterion, and the line after its run of steps."""
+    first = _step(lines[i])
+    if first is None or first[0] not in (("given", "when") if allow_when else ("given",)):
+        return None, i + 1
+    steps = [first]
+    j, n = i + 1, len(lines)
+    while j < n:
+        if not lines[j].strip():
+            # Blank lines may separate the steps of one scenario, not two scenarios.
+            k = j + 1
+            while k < n and not lines[k].strip():
+                k += 1
+            following = _step(lines[k]) if k < n else None
+            if following is None or following[0] in ("given", "when"):
+                break
+            j = k
+            continue
+        step = _step(lines[j])
+        if step is None or _starts_new_scenario(step, steps):
+            break
+        steps.append(step)
+        j += 1
+    text = _join_steps(steps)
+    if any(keyword == "then" for keyword, _ in steps) or _says_when_then(text):
+        return text, j
+    return None, j
+
+
+def _starts_new_scenario(step: tuple[str, str], steps: list[tuple[str, str]]) -> bool:
+    """Whether a Given or When step begins another scenario rather than continuing this one."""
+    keyword, rest = step
+    if keyword not in ("given", "when"):
+        return False
+    seen = {kw for kw, _ in steps}
+    # "When A, then B" on one line is a whole scenario of its own.
+    return "then" in seen or (keyword == "given" and "when" in seen) or _says_when_then(rest)
+
+
+def _says_when_then(text: str) -> bool:
+    """Whether a one-line step says "… when … then …" (found without backtracking)."""
+    when = _WORD_WHEN.search(text)
+    return when is not None and _WORD_THEN.search(text, when.end()) is not None
+
+
+def _join_steps(steps: list[tuple[str, str]]) -> str:
+    """"Given a cart" + "And I am signed out" + "When …" → "Given a cart and I am signed out, when …"."""
+    parts: list[str] = []
+    for n, (keyword, rest) in enumerate(steps):
+        rest = _clean(rest).rstrip(".;,")
+        if n == 0:
+            parts.append(f"{keyword.capitalize()} {rest}".strip())
+        elif keyword in ("and", "but", "given"):
+            parts.append(f" {'and' if keyword == 'given' else keyword} {rest}".rstrip())
+        else:
+            parts.append(f", {keyword} {rest}".rstrip())
+    return "".join(parts)
+
+
+def _sentences(text: str) -> list[str]:
+    """Split a line into sentences, not at abbreviations such as "e.g."."""
+    if "." not in text and "!" not in text and "?" not in text:
+        return [text]
+    pieces: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        word = text[start : m.start() + 1].rsplit(None, 1)[-1].lower()
+        if word in _ABBREVIATIONS or (len(word) == 2 and word[0].isalpha()):
+            continue  # "e.g. Foo", an initial "J. Smith"
+        pieces.append(text[start : m.start() + 1].strip())
+        start = m.end()
+    pieces.append(text[start:].strip())
+    return [piece for piece in pieces if piece]
+
+
+def _has_words(text: str) -> bool:
+    """Whether text has a letter or digit (not just leftover markup)."""
+    return any(c.isalnum() for c in text)
+
+
+def _clean(text: str) -> str:
+    """Text without inline markup, list markers and icons, whitespace collapsed."""
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", text)
+    if "!" in text:
+        text = _JIRA_IMAGE.sub("", _MD_IMAGE.sub("", text))
+    if "[" in text:
+        text = _MD_LINK.sub(r"\1", text)
+        text = _JIRA_LINK.sub(lambda m: m.group(1).strip() or m.group(2).strip(), text)
+        text = _BRACKET_URL.sub(lambda m: m.group(1) or m.group(2), text)
+    if "&" in text:
+        text = html.unescape(text)
+    if "{" in text:
+        text = _unwrap(text, "{{", "}}")
+        text = _JIRA_MACRO.sub("", text)
+    if "(" in text:
+        text = _ICON.sub("", text)
+    if "~" in text or "-" in text:
+        for pattern in _STRIKE:
+            text = pattern.sub("", text)
+    if any(c in text for c in "*_+`"):
+        for pattern in _EMPHASIS:
+            text = pattern.sub(r"\1", text)
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text.replace("\\\\", " "))
+    text = _SPACES.sub(" ", text).strip()
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    return text.strip(" \t;,")
+
+
+def _unwrap(text: str, opener: str, closer: str) -> str:
+    """Drop paired delimiters such as Jira's {{monospace}}, keeping their content (one linear pass)."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = text.find(opener, pos)
+        if start < 0:
+            break
+        end = text.find(closer, start + len(opener))
+        if end < 0:
+            break  # no closer after this opener means none after any later one either
+        out.append(text[pos:start])
+        out.append(text[start + len(opener) : end])
+        pos = end + len(closer)
+    out.append(text[pos:])
+    return "".join(out)

@@ -1,0 +1,70 @@
+"""Reporters: each turns a RunResult into one output format; one helper owns writing the file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from backlog_health.errors import BacklogHealthError
+from backlog_health.model import RunResult
+
+
+class Reporter(Protocol):
+    """One output format."""
+
+    format: str  # the name used by the CLI option (--json, --html, --markdown)
+
+    def report(self, result: RunResult, outfile: TextIO) -> None:
+        """Write the report of `result` to `outfile`."""
+
+
+def reporters() -> Mapping[str, Reporter]:
+    """Every reporter by format name."""
+    from backlog_health.report.html import HtmlReporter
+    from backlog_health.report.json_report import JsonReporter
+    from backlog_health.report.markdown import MarkdownReporter
+
+    return {reporter.format: reporter for reporter in (JsonReporter(), HtmlReporter(), MarkdownReporter())}
+
+
+def render(reporter: Reporter, result: RunResult) -> str:
+    """The whole report as a string (rendered before anything is written)."""
+    from io import StringIO
+
+    buffer = StringIO()
+    reporter.report(result, buffer)
+    return buffer.getvalue()
+
+
+def write_text(text: str, destination: str) -> None:
+    """Write text to a path atomically (temp file, then rename), or to stdout for '-'."""
+    if destination == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path = Path(destination)
+    if path.is_dir():
+        raise BacklogHealthError(f"{destination}: is a folder; give a file name for the report")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise BacklogHealthError(f"{destination}: folder '{folder}' does not exist; create it or choose another path")
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", newline="\n", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        )
+    except OSError as error:
+        raise BacklogHealthError(f"{destination}: cannot write the report: {error.strerror}") from None
+    try:
+        with handle:
+            handle.write(text)
+        os.chmod(handle.name, 0o644)
+        os.replace(handle.name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise

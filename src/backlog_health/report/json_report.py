@@ -1,0 +1,58 @@
+"""The JSON report: the machine-readable contract of DESIGN.md.
+
+Schema history (additive changes keep the version; anything else bumps it):
+- 1: first version (summary, metrics, items with story and acceptance_criteria, rules); items also carry
+  `item`, the full BacklogItem, so a report doubles as a snapshot that `analyze report.json` re-reads.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from backlog_health.model import RunResult
+
+SCHEMA_VERSION = 1
+
+
+def report_dict(result: RunResult) -> dict[str, Any]:
+    """The report as plain data."""
+    summary = result.summary
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "backlog-health", "version": result.tool_version},
+        "generated_at": result.generated_at.isoformat(timespec="seconds"),
+        "source": result.source.to_dict(),
+        "summary": {
+            "health_score": result.health_score,
+            "band": result.band,
+            "n_items": summary.n_items,
+            "n_ready": summary.n_ready,
+            "n_findings": summary.n_findings,
+            "n_skipped": summary.n_skipped,
+            "by_severity": dict(summary.by_severity),
+            "by_criterion": dict(summary.by_criterion),
+        },
+        "metrics": result.metrics,
+        "nlp": {
+            "model": result.nlp.model,
+            "version": result.nlp.version,
+            "reduced": result.nlp.reduced,
+            "skipped_rules": list(result.nlp.skipped_rules),
+        },
+        "notes": list(result.notes),
+        "items": [item.to_dict() for item in result.items],
+        "skipped": [{"key": s.key, "reason": s.reason} for s in result.skipped],
+        "rules": [rule.to_dict() for rule in result.rules],
+    }
+
+
+class JsonReporter:
+    """Writes the JSON report."""
+
+    format = "json"
+
+    def report(self, result: RunResult, outfile: TextIO) -> None:
+        """Write the report as indented UTF-8 JSON."""
+        json.dump(report_dict(result), outfile, ensure_ascii=False, indent=2)
+        outfile.write("\n")

@@ -1,0 +1,41 @@
+"""The short summary printed on stderr after a run."""
+
+from __future__ import annotations
+
+import click
+
+from backlog_health.model import RunResult
+from backlog_health.report.views import CRITERION_LABELS, build_view
+
+_BAND_COLOURS = {"healthy": "green", "needs attention": "yellow", "unhealthy": "red"}
+_SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def summary_lines(result: RunResult, n_worst: int = 5) -> list[str]:
+    """Lines of the terminal summary (styled; click strips the style when not on a terminal)."""
+    view = build_view(result)
+    band = click.style(f"{view.health_score}/100 ({view.band})", fg=_BAND_COLOURS[view.band], bold=True)
+    severities = ", ".join(
+        click.style(f"{count} {severity}{'s' if count != 1 else ''}", fg=_SEVERITY_COLOURS[severity])
+        for severity, count in view.by_severity
+    )
+    lines = [
+        f"{view.source_kind}: {view.source_location} · {view.n_items} items"
+        + (f" · {view.n_skipped} skipped" if view.n_skipped else ""),
+        f"Backlog health {band} · {view.n_ready} of {view.n_items} ready · {view.n_findings} findings: {severities}",
+    ]
+    summary = result.summary
+    if summary.by_criterion:
+        lines.append("Findings by criterion:")
+        width = max(len(CRITERION_LABELS.get(c, c)) for c, _ in summary.by_criterion)
+        for criterion, count in sorted(summary.by_criterion, key=lambda pair: -pair[1]):
+            lines.append(f"  {CRITERION_LABELS.get(criterion, criterion):<{width}}  {count:>5}")
+    if view.worst:
+        lines.append("Items that most need refinement:")
+        for item in view.worst[:n_worst]:
+            rules = ", ".join(dict.fromkeys(f.rule for f in item.findings))
+            title = item.title if len(item.title) <= 60 else item.title[:59] + "…"
+            lines.append(f"  {item.key:<10} {item.score:>3}  {title}  [{rules}]")
+    for note in result.notes:
+        lines.append(click.style(f"note: {note}", fg="yellow"))
+    return lines

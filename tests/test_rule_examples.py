@@ -1,0 +1,60 @@
+"""A rule's examples are its tests: every fail example is flagged, every pass example is not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from backlog_health.config import load_config
+from backlog_health.engine import analyze
+from backlog_health.model import BacklogItem, SourceInfo
+from backlog_health.rules import RuleSet, load_rules
+from backlog_health.sources import Loaded
+
+RULES = load_rules().rules
+CONFIG = load_config(directory=None)
+
+
+def _item(example: Any, number: int) -> BacklogItem:
+    if isinstance(example, dict):
+        return BacklogItem(key=str(number), **example)
+    return BacklogItem(key=str(number), title=str(example))
+
+
+def _findings(rule, example: Any) -> list[str]:
+    examples = example if isinstance(example, list) else [example]
+    items = tuple(_item(part, n) for n, part in enumerate(examples, 1))
+    loaded = Loaded(SourceInfo("text", "examples"), items)
+    result = analyze(loaded, CONFIG, RuleSet((rule,)), strict=True)
+    return [f"{r.item.key}: {f.message}" for r in result.items for f in r.findings if f.rule == rule.id]
+
+
+CASES = [
+    pytest.param(rule, outcome, example, id=f"{rule.id}-{outcome}-{n}")
+    for rule in RULES
+    for outcome, examples in (("fail", rule.examples_fail), ("pass", rule.examples_pass))
+    for n, example in enumerate(examples, 1)
+]
+
+
+@pytest.mark.parametrize(("rule", "outcome", "example"), CASES)
+def test_rule_example(rule, outcome, example):
+    found = _findings(rule, example)
+    if outcome == "fail":
+        assert found, f"{rule.id} should flag {example!r} but found nothing"
+    else:
+        assert not found, f"{rule.id} should accept {example!r} but found {found}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
+def test_every_rule_has_two_fail_and_two_pass_examples(rule):
+    assert len(rule.examples_fail) >= 2, f"{rule.id} ({rule.path}) needs at least two fail examples"
+    assert len(rule.examples_pass) >= 2, f"{rule.id} ({rule.path}) needs at least two pass examples"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
+def test_every_rule_is_documented(rule):
+    assert len(rule.rationale.split()) >= 15, f"{rule.id}: the rationale should say why a PO should care"
+    assert rule.fix, f"{rule.id}: the rule needs a 'fix' section"
+    assert rule.message[0].isupper(), f"{rule.id}: the message should start with a capital (imperative)"
