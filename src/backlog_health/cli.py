@@ -18,7 +18,7 @@ from backlog_health.config import Config, load_config, validate_fail_on, validat
 from backlog_health.engine import analyze, build_rules
 from backlog_health.errors import BacklogHealthError
 from backlog_health.model import BacklogItem, RunResult, SourceInfo
-from backlog_health.report import render, reporters, write_text
+from backlog_health.report import check_destination, render, reporters, write_text
 from backlog_health.report.terminal import summary_lines
 from backlog_health.sources import Loaded
 
@@ -116,7 +116,7 @@ def _progress(quiet: bool) -> Callable[[int, int], None] | None:
             end = "\n" if done == total else ""
             click.echo(f"\ranalyzing {done}/{total} items", err=True, nl=False)
             click.echo(end, err=True, nl=False)
-        elif done == total or done % 5000 == 0:
+        elif total >= 5000 and (done == total or done % 5000 == 0):
             click.echo(f"analyzed {done}/{total} items", err=True)
 
     return show
@@ -134,13 +134,18 @@ def _threshold_failed(result: RunResult, config: Config) -> str | None:
     return None
 
 
-def _write_outputs(result: RunResult, outputs: dict[str, str | None], quiet: bool) -> list[str]:
-    """Render every requested report first, then write each atomically; returns the paths written."""
-    wanted = {fmt: dest for fmt, dest in outputs.items() if dest}
-    if not wanted:
-        wanted = {"html": DEFAULT_HTML}
+def _destinations(outputs: dict[str, str | None]) -> dict[str, str]:
+    """The requested outputs (HTML by default), checked before any work is done."""
+    wanted = {fmt: dest for fmt, dest in outputs.items() if dest} or {"html": DEFAULT_HTML}
     if sum(1 for dest in wanted.values() if dest == "-") > 1:
         raise click.UsageError("only one of --html, --json and --markdown can be '-' (stdout)")
+    for dest in wanted.values():
+        check_destination(dest)
+    return wanted
+
+
+def _write_outputs(result: RunResult, wanted: dict[str, str]) -> list[str]:
+    """Render every requested report first, then write each atomically; returns the paths written."""
     rendered = {fmt: render(reporters()[fmt], result) for fmt in wanted}
     for fmt, dest in wanted.items():
         write_text(rendered[fmt], dest)
@@ -155,9 +160,10 @@ def _run(
     debug: bool,
     exit_zero: bool,
 ) -> None:
+    wanted = _destinations(outputs)
     ruleset = build_rules(config)
     result = analyze(loaded, config, ruleset, progress=_progress(quiet), strict=debug)
-    written = _write_outputs(result, outputs, quiet)
+    written = _write_outputs(result, wanted)
     if not quiet:
         for line in summary_lines(result):
             click.echo(line, err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -10,6 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from backlog_health.errors import ConfigError
+from backlog_health.nlp.loader import BLANK
 from backlog_health.resources import data_file
 
 if sys.version_info >= (3, 11):
@@ -84,7 +86,7 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
         raise ConfigError(f"{origin}: unknown key 'nlp.{unknown[0]}' (allowed: {', '.join(sorted(_NLP_KEYS))})")
     if "model" in nlp:
         _check_type(origin, "nlp.model", nlp["model"], str, "a spaCy pipeline package name")
-        changes["nlp_model"] = nlp["model"] or None
+        changes["nlp_model"] = _installed_model(nlp["model"], origin)
     if "batch_size" in nlp:
         _check_type(origin, "nlp.batch_size", nlp["batch_size"], int, "a positive integer")
         if nlp["batch_size"] < 1:
@@ -106,6 +108,21 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
     changes["rule_origins"] = MappingProxyType(origins)
     changes["files"] = (*config.files, origin)
     return replace(config, **changes)
+
+
+def _installed_model(name: str, origin: str) -> str | None:
+    """The configured pipeline name when it is installed (or "blank:en"); empty means the default."""
+    if not name or name == BLANK:
+        return name or None
+    try:
+        found = importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ConfigError(
+            f"{origin}: nlp.model '{name}' is not installed; install it with pip or remove the setting"
+        )
+    return name
 
 
 def validate_fail_under(value: float, origin: str = "--fail-under") -> float:

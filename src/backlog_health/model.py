@@ -178,7 +178,7 @@ class SourceInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """The `source` object of the JSON report."""
-        return {"kind": self.kind, "location": self.location, "query": self.query}
+        return {"kind": self.kind, "location": self.location, "query": self.query, "fields": sorted(self.fields)}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Item scores, readiness and the backlog health score (a first, documented model).
 
 Item score: 100 minus a penalty per finding by severity (error 20, warning 8, info 2), floored at 0.
-Backlog health: the mean item score. Bands: 85 and above healthy, 60–84 needs attention, below 60
+Backlog health: the mean of the mean item score and the share of ready items (in percent), so that a
+backlog of tidy but unready items does not look healthy. Bands: 85 and above healthy, 60–84 needs attention, below 60
 unhealthy.
 """
 
@@ -34,10 +35,12 @@ def item_score(findings: Sequence[Finding]) -> int:
 
 
 def health_score(results: Sequence[ItemResult]) -> int:
-    """0–100 health of the backlog: the mean item score (100 for an empty backlog)."""
+    """0–100 health of the backlog from item quality and readiness (100 for an empty backlog)."""
     if not results:
         return 100
-    return round(sum(result.score for result in results) / len(results))
+    quality = sum(result.score for result in results) / len(results)
+    pct_ready = 100 * sum(1 for result in results if result.ready) / len(results)
+    return round((quality + pct_ready) / 2)
 
 
 def health_band(score: float) -> str:
@@ -53,7 +56,7 @@ def readiness(
     for criterion, reason in READY_CRITERIA.items():
         if any(f.criterion == criterion and f.severity != "info" for f in findings) and reason not in reasons:
             reasons.append(reason)
-    # NOTE: an estimate is only asked for when the source can carry one at all.
-    if ctx.item.estimate is None and (source_fields is None or "estimate" in source_fields):
+    # NOTE: an estimate is asked of stories only, and only when the source can carry one at all.
+    if ctx.is_story and ctx.item.estimate is None and (source_fields is None or "estimate" in source_fields):
         reasons.append("not estimated")
     return not reasons, tuple(reasons)

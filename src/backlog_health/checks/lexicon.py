@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 KIND = "lexicon"
 SCOPE = "item"
@@ -25,44 +29,57 @@ PARAMS = {
 def _pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
     """One alternation of all terms, longest first, matched on word boundaries."""
     escaped = sorted((re.escape(term).replace(r"\ ", r"\s+") for term in terms), key=len, reverse=True)
-    return re.compile(rf"(?<![\w-])(?:{'|'.join(escaped)})(?![\w-])", re.IGNORECASE)
+    # NOTE: "how many" and "how fast" ask a question; they are not vague claims.
+    return re.compile(rf"(?<![\w-])(?<!how )(?:{'|'.join(escaped)})(?![\w-])", re.IGNORECASE)
 
 
-def _is_proper_noun(ctx: ItemContext, start: int, end: int) -> bool:
-    """True when the match is part of a name (needs part-of-speech tags; False without them)."""
-    doc = ctx.doc
-    if doc is None or not doc.has_annotation("TAG"):
-        return False
-    span = doc.char_span(start, end, alignment_mode="expand")
-    return span is not None and all(token.pos_ == "PROPN" for token in span)
+def _is_name(text: str, start: int, end: int, doc: Doc | None = None) -> bool:
+    """True when the match is part of a name: tagged as a proper noun, or capitalised mid-sentence."""
+    if doc is not None and doc.has_annotation("TAG"):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        return span is not None and all(token.pos_ == "PROPN" for token in span)
+    before = text[:start].rstrip()
+    return text[start].isupper() and bool(before) and before[-1] not in ".!?:;\"'(-•*"
 
 
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
-    """Flag each distinct lexicon term once per field, with the question a PO should ask."""
+    """Flag the story and the acceptance criteria once each, naming every term found and its question."""
     terms: dict[str, str] = rule.params["terms"]
     if not terms:
         return
     pattern = _pattern(tuple(terms))
     fields = rule.params["fields"]
-    seen: set[tuple[str, str]] = set()
     if "story" in fields:
         role = ctx.part_span("role") if rule.params["skip_role"] else None
-        for match in pattern.finditer(ctx.text):
-            if role and role[0] <= match.start() < role[1]:
-                continue
-            if _is_proper_noun(ctx, match.start(), match.end()):
-                continue
-            yield from _finding(rule, terms, match.group(0), "title", seen)
+        found = [
+            match
+            for match in pattern.finditer(ctx.text)
+            if not (role and role[0] <= match.start() < role[1])
+            and not _is_name(ctx.text, match.start(), match.end(), ctx.doc)
+        ]
+        yield from _finding(rule, terms, [m.group(0) for m in found], "title", ctx.text)
     if "acceptance_criteria" in fields:
-        for criterion in ctx.acceptance_criteria:
-            for match in pattern.finditer(criterion):
-                yield from _finding(rule, terms, match.group(0), "acceptance_criteria", seen)
+        hits = [
+            (m.group(0), text)
+            for text in ctx.acceptance_criteria
+            for m in pattern.finditer(text)
+            if not _is_name(text, m.start(), m.end())
+        ]
+        excerpt = " · ".join(dict.fromkeys(text for _, text in hits))
+        yield from _finding(rule, terms, [word for word, _ in hits], "acceptance_criteria", excerpt)
 
 
-def _finding(rule: Rule, terms: dict[str, str], found: str, field: str, seen: set[tuple[str, str]]):
-    term = " ".join(found.lower().split())
-    if (term, field) in seen:
+def _finding(rule: Rule, terms: dict[str, str], words: list[str], field: str, excerpt: str) -> Iterator[Finding]:
+    """One finding for all distinct terms of one field."""
+    distinct = list(dict.fromkeys(" ".join(word.lower().split()) for word in words))
+    if not distinct:
         return
-    seen.add((term, field))
-    question = terms.get(term) or f"What exactly does '{found}' mean here, and how would you test it?"
-    yield rule.finding(match=found, suggestion=f"Ask: {question}", field=field)
+    questions = [terms.get(term) or f"What exactly does '{term}' mean here, and how would you test it?"
+                 for term in distinct]
+    where = " in the acceptance criteria" if field == "acceptance_criteria" else ""
+    yield rule.finding(
+        match=", ".join(f"'{term}'" for term in distinct) + where,
+        excerpt=excerpt[:300],
+        suggestion="Ask: " + " ".join(f"({term}) {q}" for term, q in zip(distinct, questions)),
+        field=field,
+    )

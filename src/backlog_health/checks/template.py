@@ -26,8 +26,26 @@ def _canonical(marker: str) -> str:
     return marker
 
 
-def _markers(template: str) -> list[str]:
-    return [_canonical(part.strip()) for part in template.split("…") if part.strip()]
+def _markers(template: str) -> dict[str, str]:
+    """The template's markers by story part, plus the order of the parts."""
+    markers: dict[str, str] = {}
+    for marker in (part.strip() for part in template.split("…")):
+        if not marker:
+            continue
+        part = "role" if marker.startswith("as ") else "means" if re.match(r"(?:i|we)\b", marker) else "ends"
+        markers[part] = _canonical(marker)
+    markers["order"] = "".join(part[0] for part in markers)
+    return markers
+
+
+def _differences(mine: dict[str, str], usual: dict[str, str]) -> list[str]:
+    """Markers of this story that differ from the usual ones; parts it lacks are another rule's business."""
+    shared = [part for part in ("role", "means", "ends") if part in mine and part in usual]
+    different = [mine[part] for part in shared if mine[part] != usual[part]]
+    order = "".join(part[0] for part in mine if part in shared)
+    if order != "".join(part[0] for part in usual if part in shared):
+        different.append("the order of its parts")
+    return different
 
 
 def check(contexts: list[ItemContext], rule: Rule) -> Iterator[tuple[int, Finding]]:
@@ -35,18 +53,18 @@ def check(contexts: list[ItemContext], rule: Rule) -> Iterator[tuple[int, Findin
     templates = {i: _markers(ctx.story.template) for i, ctx in enumerate(contexts) if ctx.story}
     if len(templates) < rule.params["min_stories"]:
         return
-    # NOTE: a missing part is another rule's finding, so only the parts a story has are compared.
-    counts = Counter(tuple(markers) for markers in templates.values())
-    dominant, n_dominant = counts.most_common(1)[0]
+    counts = Counter(tuple(markers.items()) for markers in templates.values())
+    dominant_items, n_dominant = counts.most_common(1)[0]
     share = n_dominant / len(templates)
     if share < rule.params["min_share"]:
         return
-    shape = " … ".join(dominant) + " …"
+    dominant = dict(dominant_items)
+    shape = " … ".join(dominant[part] for part in ("role", "means", "ends") if part in dominant) + " …"
     for index, markers in templates.items():
-        if all(mine == usual for mine, usual in zip(markers, dominant)):
+        different = _differences(markers, dominant)
+        if not different:
             continue
-        used = " … ".join(markers) + " …"
         yield index, rule.finding(
-            match=used,
+            match=" … ".join(v for k, v in markers.items() if k != "order") + " …",
             suggestion=f"Write it as '{shape}', like {round(100 * share)}% of the stories in this backlog.",
         )

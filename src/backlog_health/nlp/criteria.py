@@ -32,7 +32,8 @@ _AC_PHRASE = (
     r"done[ \t]+criteria|success[ \t]+criteria|conditions?[ \t]+of[ \t]+satisfaction|test[ \t]+criteria"
 )
 # Short labels that name acceptance criteria only when they stand alone as a label ("AC:", "DoD").
-_AC_LABEL = _AC_PHRASE + r"|done[ \t]+when|scenarios|acceptance|a/c|a\.c\.|acs|ac|dod"
+# "ACs" but not "ACS" or "acs", which name other things (a cloud service, an npm package).
+_AC_LABEL = _AC_PHRASE + r"|done[ \t]+when|scenarios|acceptance|a/c|a\.c\.|(?-i:ACs|Acs)|ac|dod"
 # Labels of other sections: they end an acceptance-criteria section even without heading markup.
 _OTHER_LABEL = (
     r"(?:technical|tech|implementation|dev|developer|design|additional|other|release|qa|test(?:ing)?)[ \t]+notes?|"
@@ -45,15 +46,15 @@ _OTHER_LABEL = (
     r"details|comments?|remarks?|see[ \t]+also|related(?:[ \t]+issues)?|documentation|description|"
     r"(?:original|old)[ \t]+description|summary|background|context|narrative|(?:user[ \t]+)?stor(?:y|ies)|"
     r"overview|problem(?:[ \t]+statement)?|goals?|objectives?|motivation|rationale|feature|"
-    r"nice[ \t]+to[ \t]+haves?|(?:how[ \t]+)?to[ \t]+test|test[ \t]+(?:plan|steps)|spec(?:ification)?|examples?"
+    r"nice[ \t]+to[ \t]+haves?|edit(?:ed)?|update[ds]?|(?:how[ \t]+)?to[ \t]+test|test[ \t]+(?:plan|steps)|spec(?:ification)?|examples?"
 )
 _LABEL = re.compile(
     rf"""(?P<open>\*\*|__|\*|_)?[ \t]*
-    (?:(?P<ac>{_AC_LABEL})|(?P<other>{_OTHER_LABEL}))(?![\w/])
+    (?:(?P<ac>{_AC_LABEL})|(?P<other>{_OTHER_LABEL}))(?![^\W_]|/)   # a whole word ("_AC_" is emphasis)
     [ \t]*(?:\([^()\n]{{1,40}}\))?            # "Definition of Done (DoD)"
     [ \t]*(?P<colon>:)?[ \t]*
     (?(open)(?P=open))                        # the same emphasis closes it: "*Acceptance Criteria:*"
-    [ \t]*(?P<sep>:|[-–—](?=\s))?
+    (?(colon)|[ \t]*(?P<sep>:|[-–—](?=\s))?)  # "Notes - …" (but "AC: - item" is a list)
     [ \t]*(?P<rest>.*)""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -83,7 +84,7 @@ _JIRA_HINT = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTE = re.compile(r"[ \t]*(?:(?:>[ \t]?)+|bq\.[ \t]+)", re.IGNORECASE)
-_JIRA_HEADING = re.compile(r"[ \t]*h([1-6])\.(?:[ \t]+(.*))?$", re.IGNORECASE)
+_JIRA_HEADING = re.compile(r"[ \t]*h([1-6])\.(?![\d.])[ \t]*(.*)$", re.IGNORECASE)
 _ATX = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+(\S.*)$")
 _HTML_HEADING = re.compile(r"[ \t]*<h([1-6])\b[^>\n]*>([^<\n]*)</h\1>[ \t]*$", re.IGNORECASE)
 _SETEXT = re.compile(r"[ \t]{0,3}(?:={3,}|-{3,})[ \t]*$")
@@ -93,23 +94,22 @@ _ITEM = re.compile(r"([ \t]*)([*#•‣◦▪+-]+|\d{1,3}[.)]|\(\d{1,3}\)|[a-z]\
 _LIST_START = re.compile(r"(?:[*#•+-]+|\d{1,3}[.)])[ \t]+\S")
 _CHECKBOX = re.compile(r"\[[ xX✓✔]\][ \t]*")
 _ICON = re.compile(r"(?<!\w)\((?:/|x|on|off|!|\?|i|y|n|\+|-|\*[rgby]?|flag|flagoff)\)", re.IGNORECASE)
-_CHECKLIST = re.compile(
-    r"[ \t]*(?:[*#+-]+[ \t]+)?(?:\[[ xX✓✔]\]|\((?:/|x|on|off)\))[ \t]*(\S.*)$", re.IGNORECASE
-)
+_CHECKLIST = re.compile(r"[ \t]*(?:[*#+-]+[ \t]+)?\[[ xX✓✔]\][ \t]*(\S.*)$")
 _BULLETS = "*#•‣◦▪+-"
 _TABLE_ROW = re.compile(r"[ \t]*\|")
 # Bullets run together on one line ("AC: * a * b", as exports that lost their line breaks write them).
 _INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+([*#]+|•)[ \t]+(?=\S)")
 _INLINE_DASH = re.compile(r"(?<=\S)[ \t]+(-{1,2})[ \t]+(?=[A-Z])")
 # Struck-through text (Jira -x-, Markdown ~~x~~) is a criterion someone withdrew.
-_STRUCK = re.compile(r"(?:-(?=[^\s-])[^\n]*(?<=[^\s-])-|~~[^\n]*~~)$")
+_STRUCK_TEXT = re.compile(r"(?:-(?=[^\s-])[^\n]*(?<=[^\s-])-|~~[^\n]*~~)$")
 _STEP = re.compile(
     r"[ \t]*(?:[*#•+-]+[ \t]+|\d{1,3}[.)][ \t]+)?(?:\[[ xX]\][ \t]*)?[*_]{0,2}(given|when|then|and|but)\b[*_]{0,2}"
     r"[ \t]*:?[ \t]*(.*)$",
     re.IGNORECASE,
 )
 _WORD_WHEN = re.compile(r"\bwhen\b", re.IGNORECASE)
-_WORD_THEN = re.compile(r"\bthen\b", re.IGNORECASE)
+# "then" as a Gherkin step, not the "and then" of a sequence of actions.
+_WORD_THEN = re.compile(r"(?<!and )(?<!or )\bthen\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][ \t]+(?=[\"'(\[]?[A-Z])")
 _ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "incl.", "no.", "mr.", "mrs.", "dr."})
 
@@ -134,7 +134,7 @@ _EMPHASIS = (
     re.compile(r"`+([^`\n]+)`+"),
 )
 _STRIKE = (re.compile(r"~~[^~\n]+~~"), re.compile(r"(?<![\w-])-(?=[^\s-])[^-\n]+?(?<=[^\s-])-(?![\w-])"))
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~^>])")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~^<>])")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?](?:\s|$))")
 _SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -192,6 +192,7 @@ class _Heading:
     level: int | None  # 1–6 for Markdown, Jira and HTML headings; None for bold lines and plain labels
     bold: bool  # a whole-line bold heading ("*Expectations*")
     inline: str  # text after the label on the same line ("AC: users can …"), else ""
+    gherkin: bool = False  # a Gherkin "Scenario: …" heading: only its Given/When/Then steps are criteria
 
 
 @dataclass(frozen=True)
@@ -327,7 +328,7 @@ def _heading_at(
     if _label(stripped):
         return _make_heading(stripped, None, bold=False), 1
     if first in ("s", "S", "*", "_") and _SCENARIO_LABEL.match(stripped):
-        return _Heading(_clean(stripped).rstrip(":"), True, False, None, False, ""), 1
+        return _Heading(_clean(stripped).rstrip(":"), True, False, None, False, "", gherkin=True), 1
     # "The acceptance criteria for this issue are as follows:" introduces criteria like a heading does.
     if stripped.endswith(":") and len(stripped) < 200 and _AC_IN_HEADING.search(stripped):
         return _Heading(_clean(stripped).rstrip(":"), True, False, None, False, ""), 1
@@ -370,8 +371,9 @@ def _make_heading(text: str, level: int | None, *, bold: bool) -> _Heading:
         is_ac, label, inline = found
         return _Heading(label, is_ac, not is_ac, level, bold, inline)
     clean = _clean(text).rstrip(": \t")
-    is_ac = _AC_IN_HEADING.search(text) is not None or _SCENARIO_LABEL.match(text) is not None
-    return _Heading(clean, is_ac, False, level, bold, "")
+    if _SCENARIO_LABEL.match(text):
+        return _Heading(clean, True, False, level, bold, "", gherkin=True)
+    return _Heading(clean, _AC_IN_HEADING.search(text) is not None, False, level, bold, "")
 
 
 def _trim_blank(lines: list[str]) -> list[str]:
@@ -397,6 +399,11 @@ def _extract(text: str, *, implicit_ac: bool) -> list[str]:
     for block in scan.blocks:
         heading = block.heading
         lines = scan.lines[block.start : block.end]
+        if heading is not None and heading.gherkin:
+            # NOTE: "Scenario:" also heads the steps to reproduce a bug ("Scenario: 1. create a route …"),
+            # so under it only Given/When/Then steps count; it leaves any enclosing AC section open.
+            found.extend(_criteria_outside(lines, checklists=False, allow_when=True))
+            continue
         if heading is not None:
             if heading.ac:
                 in_ac, ac_level = True, heading.level
@@ -479,7 +486,7 @@ def _units(lines: list[str]) -> list[_Unit]:
                 units.append(last_item)
         else:
             head, *more = _split_run_on(line.strip(), dashes=False)
-            text = "" if _STRUCK.match(head[1].strip()) else _clean(head[1])
+            text = "" if _struck(head[1]) else _clean(head[1])
             if text and last_item is not None and not text.endswith(":"):
                 last_item.text = _SPACE_BEFORE_PUNCT.sub(r"\1", f"{last_item.text} {text}")
             elif text:
@@ -496,7 +503,7 @@ def _units(lines: list[str]) -> list[_Unit]:
 def _item(text: str, depth: int) -> _Unit | None:
     """A list item unit, or None when the item is struck through (withdrawn) or empty."""
     text = text.strip()
-    if _STRUCK.match(text):
+    if _struck(text):
         return None
     checkbox = _CHECKBOX.match(text)
     text = _clean(text[checkbox.end() :] if checkbox else text)
@@ -524,37 +531,40 @@ def _split_run_on(text: str, *, dashes: bool) -> list[tuple[str, str]]:
 
 
 def _compose(units: list[_Unit]) -> list[str]:
-    """Turn units into criteria; a lead-in ending in ":" prefixes each item it introduces."""
+    """Turn units into criteria; a lead-in prefixes each item it introduces ("Users can see: the total")."""
     found: list[str] = []
-    parents: list[_Unit] = []  # open lead-in items ("Users can see:") above the current item
-    has_children: list[bool] = []
-    lead: str | None = None  # a plain lead-in line waiting for what it introduces
+    # NOTE: an item with sub-items introduces them ("Filters" + "** accepts quoted strings" reads
+    # "Filters: accepts quoted strings"), unless it is a full sentence of its own (ends in . ! ?);
+    # then it is a criterion and its sub-items are criteria too. Open items: [depth, text, lead, has_children].
+    parents: list[list] = []
+    lead: str | None = None  # a plain line ending in ":" waiting for the items it introduces
     lead_used = False
 
     def prefix() -> str:
-        return " ".join(([lead] if lead else []) + [parent.text for parent in parents])
+        parts = [lead] if lead else []
+        parts += [_colon(text) for _, text, is_lead, _ in parents if is_lead]
+        return " ".join(parts)
 
-    def close_parents(depth: int) -> None:
-        while parents and parents[-1].depth >= depth:
-            parent = parents.pop()
-            if not has_children.pop():  # a lead-in without items still states something
-                found.append(_join(prefix(), parent.text))
+    def close_items(depth: int) -> None:
+        while parents and parents[-1][0] >= depth:
+            _, text, is_lead, has_children = parents.pop()
+            if is_lead and not has_children:  # an item without sub-items is a criterion of its own
+                found.append(_join(prefix(), text))
 
     for unit in units:
         if unit.kind == "blank":
             continue
         if unit.kind == "item":
-            close_parents(unit.depth)
+            close_items(unit.depth)
             if parents:
-                has_children[-1] = True
+                parents[-1][3] = True
             lead_used = lead_used or lead is not None
-            if unit.text.endswith(":"):
-                parents.append(unit)
-                has_children.append(False)
-            else:
+            sentence = unit.text.endswith((".", "!", "?"))
+            if sentence:
                 found.append(_join(prefix(), unit.text))
+            parents.append([unit.depth, unit.text, not sentence, False])
             continue
-        close_parents(0)
+        close_items(0)
         pending = lead if lead and not lead_used else None
         lead = None
         if unit.kind == "scenario":
@@ -566,10 +576,15 @@ def _compose(units: list[_Unit]) -> list[str]:
             lead, lead_used = text, False
         else:
             found.extend(_sentences(text))
-    close_parents(0)
+    close_items(0)
     if lead and not lead_used:
-        found.append(lead)
+        found.extend(_sentences(lead))
     return [criterion for criterion in found if _has_words(criterion)]
+
+
+def _colon(text: str) -> str:
+    """A lead-in as it reads before what it introduces: ending in a colon."""
+    return text if text.endswith(":") else f"{text}:"
 
 
 def _join(prefix: str, text: str) -> str:
@@ -577,15 +592,15 @@ def _join(prefix: str, text: str) -> str:
     return f"{prefix} {text}" if prefix else text
 
 
-def _criteria_outside(lines: list[str], *, checklists: bool) -> list[str]:
+def _criteria_outside(lines: list[str], *, checklists: bool, allow_when: bool = False) -> list[str]:
     """Criteria outside any AC section: Given/When/Then scenarios, and checklist items if allowed."""
     found: list[str] = []
     i, n = 0, len(lines)
     no_scenario_until = 0
     while i < n:
         line = lines[i]
-        if i >= no_scenario_until and ("iven" in line or "IVEN" in line):
-            scenario, end = _scenario(lines, i, allow_when=False)
+        if i >= no_scenario_until and (allow_when or "iven" in line or "IVEN" in line):
+            scenario, end = _scenario(lines, i, allow_when=allow_when)
             if scenario is not None:
                 found.append(scenario)
                 i = end
@@ -593,7 +608,7 @@ def _criteria_outside(lines: list[str], *, checklists: bool) -> list[str]:
             no_scenario_until = end
         if checklists:
             m = _CHECKLIST.match(line)
-            if m and not _STRUCK.match(m.group(1).strip()):
+            if m and not _struck(m.group(1)):
                 text = _clean(m.group(1))
                 if _has_words(text):
                     found.append(text)
@@ -614,6 +629,7 @@ def _scenario(lines: list[str], i: int, *, allow_when: bool) -> tuple[str | None
     first = _step(lines[i])
     if first is None or first[0] not in (("given", "when") if allow_when else ("given",)):
         return None, i + 1
+    one_line = _says_then(first[0], first[1])  # "Given a cart, when I sign in, then I see it"
     steps = [first]
     j, n = i + 1, len(lines)
     while j < n:
@@ -628,13 +644,12 @@ def _scenario(lines: list[str], i: int, *, allow_when: bool) -> tuple[str | None
             j = k
             continue
         step = _step(lines[j])
-        if step is None or _starts_new_scenario(step, steps):
+        if step is None or (one_line and step[0] not in ("and", "but")) or _starts_new_scenario(step, steps):
             break
         steps.append(step)
         j += 1
-    text = _join_steps(steps)
-    if any(keyword == "then" for keyword, _ in steps) or _says_when_then(text):
-        return text, j
+    if one_line or any(keyword == "then" for keyword, _ in steps):
+        return _join_steps(steps), j
     return None, j
 
 
@@ -644,14 +659,18 @@ def _starts_new_scenario(step: tuple[str, str], steps: list[tuple[str, str]]) ->
     if keyword not in ("given", "when"):
         return False
     seen = {kw for kw, _ in steps}
-    # "When A, then B" on one line is a whole scenario of its own.
-    return "then" in seen or (keyword == "given" and "when" in seen) or _says_when_then(rest)
+    return "then" in seen or (keyword == "given" and "when" in seen) or _says_then(keyword, rest)
 
 
-def _says_when_then(text: str) -> bool:
-    """Whether a one-line step says "… when … then …" (found without backtracking)."""
-    when = _WORD_WHEN.search(text)
-    return when is not None and _WORD_THEN.search(text, when.end()) is not None
+def _says_then(keyword: str, rest: str) -> bool:
+    """Whether one step line holds a whole scenario: "Given …, when …, then …" or "When …, then …"."""
+    start = 0
+    if keyword == "given":
+        when = _WORD_WHEN.search(rest)
+        if when is None:
+            return False
+        start = when.end()
+    return _WORD_THEN.search(rest, start) is not None
 
 
 def _join_steps(steps: list[tuple[str, str]]) -> str:
@@ -682,6 +701,11 @@ def _sentences(text: str) -> list[str]:
         start = m.end()
     pieces.append(text[start:].strip())
     return [piece for piece in pieces if piece]
+
+
+def _struck(text: str) -> bool:
+    """Whether the whole text is struck through (closing marks may hide inside a link: "-… [x|url]-")."""
+    return _STRUCK_TEXT.match(text.strip().rstrip(" .])*_")) is not None
 
 
 def _has_words(text: str) -> bool:

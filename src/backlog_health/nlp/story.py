@@ -62,6 +62,12 @@ _NO_ROLE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _ONE_PARAGRAPH = r"(?:[^\n]|\n(?!\s*\n))"
+# "As a courier, the address is hard to find": a role, then no "I want".
+_ROLE_ONLY = re.compile(
+    r"^as\s+(?:an?|the)\s+(?!(?:result|rule|whole|consequence|workaround|fallback|default|precaution)\b)(?P<role>[^,.:;!?]{1,80}?)\s*[,:;]\s*(?P<rest>.+?)"
+    rf"(?:\s*[,;.–—-]?\s*(?P<em>{_ENDS_MARKER})\s*[,:]?\s*(?P<ends>.+?))?\s*[.!]?$",
+    re.IGNORECASE | re.DOTALL,
+)
 # Where a story starts inside a longer text (description paragraphs).
 _STORY_START = re.compile(
     rf"(?:^|(?<=[\n.!?:]))\s*(?:[-*>•]\s+)?(?:\*\*|\*|_)?(?={_ROLE_MARKER}\s*{_ONE_PARAGRAPH}{{1,120}}?{_MEANS_MARKER}"
@@ -113,6 +119,11 @@ def _match_story(sentence: str) -> _Match | None:
         markers = {"r": role_words, "m": _marker(groups["mm"]), "e": _marker(groups.get("em"))}
         template = " … ".join(markers[p] for p in order if markers[p]) + " …"
         return _Match(_part(groups.get("role")), _part(groups["means"]), _part(groups.get("ends")), template)
+    found = _ROLE_ONLY.match(sentence)
+    if found:
+        ends_marker = _marker(found.group("em"))
+        template = "as a …" + (f" {ends_marker} …" if ends_marker else "")
+        return _Match(_part(found.group("role")), None, _part(found.group("ends")), template)
     return None
 
 

@@ -41,18 +41,30 @@ def render(reporter: Reporter, result: RunResult) -> str:
     return buffer.getvalue()
 
 
-def write_text(text: str, destination: str) -> None:
-    """Write text to a path atomically (temp file, then rename), or to stdout for '-'."""
+def check_destination(destination: str) -> Path | None:
+    """The path a report will be written to (None for stdout); fails early when it cannot be written."""
     if destination == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
+        return None
     path = Path(destination)
     if path.is_dir():
         raise BacklogHealthError(f"{destination}: is a folder; give a file name for the report")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise BacklogHealthError(f"{destination}: folder '{folder}' does not exist; create it or choose another path")
+    if not path.parent.is_dir():
+        raise BacklogHealthError(
+            f"{destination}: folder '{path.parent}' does not exist; create it or choose another path"
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise BacklogHealthError(f"{destination}: folder '{path.parent}' is not writable; choose another path")
+    return path
+
+
+def write_text(text: str, destination: str) -> None:
+    """Write text to a path atomically (temp file, then rename), or to stdout for '-'."""
+    path = check_destination(destination)
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    folder = path.parent
     try:
         handle = tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", newline="\n", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False

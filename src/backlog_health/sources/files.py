@@ -439,6 +439,10 @@ def read_json(text: str, name: str) -> Loaded:
             skipped.append(SkippedItem(key=key, reason=f"item {position}: {error}"))
             continue
         fields.update(source)
+    # NOTE: a report says which fields its original source could fill; that beats the keys present.
+    original = data.get("source", {}).get("fields") if isinstance(data, dict) else None
+    if isinstance(original, list) and all(isinstance(name_, str) for name_ in original):
+        fields = set(original)
     return _loaded(name, items, fields, skipped, _duplicate_note(name, items))
 
 
