@@ -16,8 +16,8 @@ from pathlib import Path
 
 from backlog_health.config import load_config
 from backlog_health.engine import _pipeline, analyze, build_rules, plan
-from backlog_health.sources.files import load_file
 from backlog_health.sources import Loaded
+from backlog_health.sources.files import load_file
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -42,7 +42,9 @@ def main() -> None:
     run_plan = plan(ruleset, loaded.info.fields)
     pipeline = _pipeline(config.nlp_model, run_plan.capabilities)
     texts = [item.title for item in loaded.items]
-    print(f"{len(texts)} stories · pipeline {pipeline.name} {pipeline.version} · components {pipeline.nlp.pipe_names}")
+    print(
+        f"{len(texts)} stories · pipeline {pipeline.name} {pipeline.version} · components {pipeline.nlp.pipe_names}"
+    )
 
     def bare() -> None:
         for _ in pipeline.nlp.pipe(texts, batch_size=config.batch_size):

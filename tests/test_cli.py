@@ -84,8 +84,21 @@ def test_analyze_txt_json_contract(run, shared_data, tmp_path):
     }
     assert first["acceptance_criteria"] == []
     for item in report["items"]:
-        for key in ("key", "title", "url", "type", "status", "rank", "estimate", "labels", "story",
-                    "acceptance_criteria", "ready", "score", "findings"):
+        for key in (
+            "key",
+            "title",
+            "url",
+            "type",
+            "status",
+            "rank",
+            "estimate",
+            "labels",
+            "story",
+            "acceptance_criteria",
+            "ready",
+            "score",
+            "findings",
+        ):
             assert key in item, key
         for finding in item["findings"]:
             assert set(finding) == {"rule", "criterion", "severity", "message", "excerpt", "suggestion"}
@@ -112,7 +125,9 @@ def test_check_reports_atomic_with_split_suggestion(run):
 
 
 def test_check_json_and_stdin(run):
-    stories = "As a user, I want to add and delete items\nAs an admin, I want to block users, so that spam stops.\n"
+    stories = (
+        "As a user, I want to add and delete items\nAs an admin, I want to block users, so that spam stops.\n"
+    )
     result = run("check", "-", "--json", stdin=stories)
     data = json.loads(result.stdout)
     assert [entry["key"] for entry in data] == ["1", "2"]
@@ -177,7 +192,7 @@ def _write(path: Path, content: str | bytes) -> Path:
         pytest.param("backlog.xlsx", b"PK\x03\x04", ["xlsx", ".csv"], id="unknown extension"),
         pytest.param("empty.txt", b"", ["empty"], id="empty file"),
         pytest.param("no-title.csv", "foo,bar\n1,2\n", ["title"], id="csv without a title column"),
-        pytest.param("broken.json", "{\"items\": [", ["broken.json"], id="invalid json"),
+        pytest.param("broken.json", '{"items": [', ["broken.json"], id="invalid json"),
     ],
 )
 def test_bad_input_one_line_exit_2_no_output(run, tmp_path, name, content, words):
@@ -223,8 +238,11 @@ def test_bad_config_one_line_exit_2(run, tmp_path, config, words):
 def test_bad_rule_file_names_file_rule_and_key(run, tmp_path):
     rules = tmp_path / "team-rules" / "team"
     rules.mkdir(parents=True)
-    _write(rules / "TM01.yaml", "id: TM01\nname: x\ncriterion: nonsense\nseverity: warning\nkind: lexicon\n"
-           "message: M\nrationale: R\nexamples: {fail: [a], pass: [b]}\n")
+    _write(
+        rules / "TM01.yaml",
+        "id: TM01\nname: x\ncriterion: nonsense\nseverity: warning\nkind: lexicon\n"
+        "message: M\nrationale: R\nexamples: {fail: [a], pass: [b]}\n",
+    )
     _write(tmp_path / "backlog-health.toml", "[rules]\npaths = ['team-rules']\n")
     _write(tmp_path / "b.txt", "As a user, I want to log in.\n")
     _one_line_error(run("analyze", "b.txt", "--json", "out.json"), "TM01.yaml", "rule TM01", "criterion")
@@ -232,7 +250,10 @@ def test_bad_rule_file_names_file_rule_and_key(run, tmp_path):
 
 def test_config_cascade_disables_rule_and_extends_lexicon(run, tmp_path):
     _write(tmp_path / "b.txt", "As a user, I want a snappy search, so that I find things.\n")
-    _write(tmp_path / "pyproject.toml", "[tool.backlog-health]\n[tool.backlog-health.rules.AM01]\nextend = ['snappy']\n")
+    _write(
+        tmp_path / "pyproject.toml",
+        "[tool.backlog-health]\n[tool.backlog-health.rules.AM01]\nextend = ['snappy']\n",
+    )
     result = run("analyze", "b.txt", "--json", "out.json")
     found = json.loads((tmp_path / "out.json").read_text())["items"][0]["findings"]
     assert any(f["rule"] == "AM01" and "snappy" in f["message"] for f in found), found
@@ -247,12 +268,12 @@ def test_odd_items_never_abort_the_run(run, tmp_path):
     rows = [
         "key,title,description",
         "A-1,,",
-        "A-2,\"\",\"only a description here\"",
-        f"A-3,As a user I want to read a long text,\"{'word ' * 200_000}\"",
-        "A-4,\"As a user, I want \x01\x02 control characters\",x",
+        'A-2,"","only a description here"',
+        f'A-3,As a user I want to read a long text,"{"word " * 200_000}"',
+        'A-4,"As a user, I want \x01\x02 control characters",x',
         "A-5,As a user 🚀 I want emoji 🎉 so that it is fun 😀,desc",
-        "A-6,\"كمستخدم، أريد تسجيل الدخول\",نص",
-        "A-7,\"As a user, I want to log in\u200b\u202e reversed\",x",
+        'A-6,"كمستخدم، أريد تسجيل الدخول",نص',
+        'A-7,"As a user, I want to log in\u200b\u202e reversed",x',
     ]
     _write(tmp_path / "odd.csv", "\n".join(rows) + "\n")
     result = run("analyze", "odd.csv", "--json", "out.json")

@@ -63,9 +63,20 @@ DECODING_CASES = [
     ("UTF-16 BOM, odd last byte", "b.txt", "One\n".encode("utf-16") + b"x", ["One", "\ufffd"], "replaced"),
     ("NUL bytes", "b.txt", b"On\x00e\nTwo\x00\n", ["One", "Two"], "NUL"),
     ("UTF-16 without BOM, ASCII", "b.txt", "One\nTwo\n".encode("utf-16-le"), ["One", "Two"], "NUL"),
-    ("emoji and right-to-left", "b.txt", "Ship it 🚀\nשלום עולם\n".encode(), ["Ship it 🚀", "שלום עולם"], None),
-    ("JSON with BOM and CRLF", "r.json", b'\xef\xbb\xbf{"items": [\r\n{"key": "A", "title": "One"}]}',
-     ["One"], None),
+    (
+        "emoji and right-to-left",
+        "b.txt",
+        "Ship it 🚀\nשלום עולם\n".encode(),
+        ["Ship it 🚀", "שלום עולם"],
+        None,
+    ),
+    (
+        "JSON with BOM and CRLF",
+        "r.json",
+        b'\xef\xbb\xbf{"items": [\r\n{"key": "A", "title": "One"}]}',
+        ["One"],
+        None,
+    ),
 ]
 
 
@@ -97,7 +108,9 @@ def test_txt_keys_are_line_numbers_and_ranks_positions(tmp_path):
     path = write(tmp_path, "b.txt", "  First story  \n\n   \nSecond story\nThird")
     loaded = load_file(path)
     assert [(i.key, i.title, i.rank) for i in loaded.items] == [
-        ("1", "First story", 1), ("4", "Second story", 2), ("5", "Third", 3)
+        ("1", "First story", 1),
+        ("4", "Second story", 2),
+        ("5", "Third", 3),
     ], "txt: blank lines count for keys, not for ranks; no final newline needed"
     info = loaded.info
     assert (info.kind, info.location, info.query) == ("file", str(path), None), "txt: info, path as given"
@@ -114,27 +127,37 @@ def test_extension_is_case_insensitive_and_path_may_be_str(tmp_path):
 
 CSV_LAYOUT_CASES = [
     # (case, text, expected [(key, title, description)])
-    ("quoted multi-line cells with CRLF",
-     'key,title,description\r\nA-1,"Multi\r\nline title","line 1\r\nline 2\r\n\r\nline 4"\r\nA-2,Two,\r\n',
-     [("A-1", "Multi line title", "line 1\nline 2\n\nline 4"), ("A-2", "Two", "")]),
-    ("semicolon delimiter, commas inside cells",
-     'key;title;description\nA-1;As a user, I want x;has, commas\nA-2;"Quoted; semi";d\n',
-     [("A-1", "As a user, I want x", "has, commas"), ("A-2", "Quoted; semi", "d")]),
-    ("tab delimiter",
-     "key\ttitle\tdescription\nA-1\tOne, two\tfirst; second\n",
-     [("A-1", "One, two", "first; second")]),
-    ("pipe delimiter",
-     "key|title\nA-1|One, two; three\n",
-     [("A-1", "One, two; three", "")]),
-    ("one column: commas stay in the story",
-     "User story\nAs a user, I want x, so that y\nAs a PO, I want z\n",
-     [("1", "As a user, I want x, so that y", ""), ("2", "As a PO, I want z", "")]),
-    ("long multi-line cells do not fool the sniffer",
-     'key,title,description\nA-1,One,"' + "a; b; c; d\n" * 50 + '"\n',
-     [("A-1", "One", "a; b; c; d\n" * 50)]),
-    ("blank and all-empty rows are not items",
-     "key,title\n\nA-1,One\n,\n\nA-2,Two\n",
-     [("A-1", "One", ""), ("A-2", "Two", "")]),
+    (
+        "quoted multi-line cells with CRLF",
+        'key,title,description\r\nA-1,"Multi\r\nline title","line 1\r\nline 2\r\n\r\nline 4"\r\nA-2,Two,\r\n',
+        [("A-1", "Multi line title", "line 1\nline 2\n\nline 4"), ("A-2", "Two", "")],
+    ),
+    (
+        "semicolon delimiter, commas inside cells",
+        'key;title;description\nA-1;As a user, I want x;has, commas\nA-2;"Quoted; semi";d\n',
+        [("A-1", "As a user, I want x", "has, commas"), ("A-2", "Quoted; semi", "d")],
+    ),
+    (
+        "tab delimiter",
+        "key\ttitle\tdescription\nA-1\tOne, two\tfirst; second\n",
+        [("A-1", "One, two", "first; second")],
+    ),
+    ("pipe delimiter", "key|title\nA-1|One, two; three\n", [("A-1", "One, two; three", "")]),
+    (
+        "one column: commas stay in the story",
+        "User story\nAs a user, I want x, so that y\nAs a PO, I want z\n",
+        [("1", "As a user, I want x, so that y", ""), ("2", "As a PO, I want z", "")],
+    ),
+    (
+        "long multi-line cells do not fool the sniffer",
+        'key,title,description\nA-1,One,"' + "a; b; c; d\n" * 50 + '"\n',
+        [("A-1", "One", "a; b; c; d\n" * 50)],
+    ),
+    (
+        "blank and all-empty rows are not items",
+        "key,title\n\nA-1,One\n,\n\nA-2,Two\n",
+        [("A-1", "One", ""), ("A-2", "Two", "")],
+    ),
 ]
 
 
@@ -163,19 +186,49 @@ def test_jira_export_headers(tmp_path):
     loaded = load_file(write(tmp_path, "jira.csv", JIRA_EXPORT))
     first, second = loaded.items
     assert first == BacklogItem(
-        key="PROJ-12", title="As a PO I want a report", description="h3. Context\nSome *text*", type="Story",
-        status="In Review", status_category="in_progress", priority="High", rank=1, estimate=3.0,
-        labels=("ui", "reports"), parent="PROJ-1", sprint="Sprint 5",
-        created=datetime(2023, 11, 27, 15, 4), updated=datetime(2023, 12, 1, 9, 15), assignee="Ana Lima",
+        key="PROJ-12",
+        title="As a PO I want a report",
+        description="h3. Context\nSome *text*",
+        type="Story",
+        status="In Review",
+        status_category="in_progress",
+        priority="High",
+        rank=1,
+        estimate=3.0,
+        labels=("ui", "reports"),
+        parent="PROJ-1",
+        sprint="Sprint 5",
+        created=datetime(2023, 11, 27, 15, 4, tzinfo=timezone.utc),
+        updated=datetime(2023, 12, 1, 9, 15, tzinfo=timezone.utc),
+        assignee="Ana Lima",
         acceptance_criteria_field="Given x when y then z",
     ), "jira: every mapped column of a full row; repeated Labels all, repeated Sprint the last"
     assert (second.key, second.status_category, second.created, second.labels, second.sprint) == (
-        "PROJ-13", "done", datetime(2023, 11, 27, 15, 4), (), None
+        "PROJ-13",
+        "done",
+        datetime(2023, 11, 27, 15, 4, tzinfo=timezone.utc),
+        (),
+        None,
     ), "jira: status category derived when its cell is empty; dd/Mon/yyyy date"
-    assert loaded.info.fields == frozenset({
-        "key", "title", "description", "type", "status", "status_category", "priority", "assignee", "created",
-        "updated", "sprint", "labels", "estimate", "parent", "acceptance_criteria_field",
-    }), "jira: fields are the mapped columns"
+    assert loaded.info.fields == frozenset(
+        {
+            "key",
+            "title",
+            "description",
+            "type",
+            "status",
+            "status_category",
+            "priority",
+            "assignee",
+            "created",
+            "updated",
+            "sprint",
+            "labels",
+            "estimate",
+            "parent",
+            "acceptance_criteria_field",
+        }
+    ), "jira: fields are the mapped columns"
     assert loaded.notes == (), "jira: a clean export gives no notes"
 
 
@@ -187,9 +240,19 @@ def test_plain_headers(tmp_path):
     )
     (item,) = load_file(write(tmp_path, "plain.csv", text)).items
     assert item == BacklogItem(
-        key="7", title="As a user I want x", description="details here", type="story", status="Closed",
-        status_category="done", priority="P1", rank=1, estimate=0.5, labels=("ui", "search"), parent="E-1",
-        created=datetime(2023, 11, 27, 15, 4, 5, tzinfo=timezone.utc), updated=datetime(2023, 11, 28),
+        key="7",
+        title="As a user I want x",
+        description="details here",
+        type="story",
+        status="Closed",
+        status_category="done",
+        priority="P1",
+        rank=1,
+        estimate=0.5,
+        labels=("ui", "search"),
+        parent="E-1",
+        created=datetime(2023, 11, 27, 15, 4, 5, tzinfo=timezone.utc),
+        updated=datetime(2023, 11, 28, tzinfo=timezone.utc),
         url="https://example.com/7",
     ), "plain headers: every field; labels split on , and ; without repeats"
 
@@ -204,7 +267,9 @@ def test_issue_id_is_the_key_only_without_a_key_column(tmp_path):
 def test_no_key_column_gives_row_numbers(tmp_path):
     loaded = load_file(write(tmp_path, "b.csv", "summary,status\nOne,To Do\nTwo,Open\n\nFour,In Progress\n"))
     assert [(i.key, i.rank, i.status_category) for i in loaded.items] == [
-        ("1", 1, "todo"), ("2", 2, "todo"), ("4", 3, "in_progress")
+        ("1", 1, "todo"),
+        ("2", 2, "todo"),
+        ("4", 3, "in_progress"),
     ], "no key column: key = data row number, rank = position"
     assert "key" not in loaded.info.fields, "no key column: 'key' is not a field the file carries"
 
@@ -245,7 +310,7 @@ def test_odd_values_are_counted_in_notes(tmp_path):
     text = "title,estimate,created\nOne,L,yesterday\nTwo,3,2023-13-45\nThree,XL,27/Nov/23 3:04 PM\n"
     loaded = load_file(write(tmp_path, "odd.csv", text))
     assert [i.estimate for i in loaded.items] == [None, 3.0, None], "odd values: estimates"
-    expected_dates = [None, None, datetime(2023, 11, 27, 15, 4)]
+    expected_dates = [None, None, datetime(2023, 11, 27, 15, 4, tzinfo=timezone.utc)]
     assert [i.created for i in loaded.items] == expected_dates, "odd values: dates"
     assert len(loaded.notes) == 2, f"odd values: one note per kind, got {loaded.notes}"
     assert "2 estimate(s) are not numbers ('L', 'XL')" in loaded.notes[0], loaded.notes[0]
@@ -273,9 +338,20 @@ def test_odd_rows_never_abort_the_load(tmp_path):
 
 ESTIMATE_CASES = [
     # (cell, estimate, readable)
-    ("3", 3.0, True), ("3.0", 3.0, True), ("0,5", 0.5, True), (" 13 ", 13.0, True), ("", None, True),
-    ("NULL", None, True), ("None", None, True), ("-", None, True), ("?", None, True), ("L", None, False),
-    ("-3", None, False), ("1e3", None, False), ("nan", None, False), ("1_000", None, False),
+    ("3", 3.0, True),
+    ("3.0", 3.0, True),
+    ("0,5", 0.5, True),
+    (" 13 ", 13.0, True),
+    ("", None, True),
+    ("NULL", None, True),
+    ("None", None, True),
+    ("-", None, True),
+    ("?", None, True),
+    ("L", None, False),
+    ("-3", None, False),
+    ("1e3", None, False),
+    ("nan", None, False),
+    ("1_000", None, False),
 ]
 
 
@@ -287,14 +363,14 @@ def test_parse_estimate(value, estimate, readable):
 DATE_CASES = [
     ("2023-11-27T15:04:05+01:00", datetime(2023, 11, 27, 15, 4, 5, tzinfo=timezone(timedelta(hours=1)))),
     ("2023-11-27T15:04:05.000+0000", datetime(2023, 11, 27, 15, 4, 5, tzinfo=timezone.utc)),
-    ("2023-11-27 15:04", datetime(2023, 11, 27, 15, 4)),
-    ("27/Nov/23 3:04 PM", datetime(2023, 11, 27, 15, 4)),
-    ("27/nov/23 3:04 am", datetime(2023, 11, 27, 3, 4)),
-    ("27/Nov/2023 15:04", datetime(2023, 11, 27, 15, 4)),
-    ("11/27/2023", datetime(2023, 11, 27)),
-    ("27/11/2023", datetime(2023, 11, 27)),
-    ("10/24/2012 23:41:49", datetime(2012, 10, 24, 23, 41, 49)),
-    ("2023/11/27", datetime(2023, 11, 27)),
+    ("2023-11-27 15:04", datetime(2023, 11, 27, 15, 4, tzinfo=timezone.utc)),
+    ("27/Nov/23 3:04 PM", datetime(2023, 11, 27, 15, 4, tzinfo=timezone.utc)),
+    ("27/nov/23 3:04 am", datetime(2023, 11, 27, 3, 4, tzinfo=timezone.utc)),
+    ("27/Nov/2023 15:04", datetime(2023, 11, 27, 15, 4, tzinfo=timezone.utc)),
+    ("11/27/2023", datetime(2023, 11, 27, tzinfo=timezone.utc)),
+    ("27/11/2023", datetime(2023, 11, 27, tzinfo=timezone.utc)),
+    ("10/24/2012 23:41:49", datetime(2012, 10, 24, 23, 41, 49, tzinfo=timezone.utc)),
+    ("2023/11/27", datetime(2023, 11, 27, tzinfo=timezone.utc)),
     ("yesterday", None),
     ("", None),
 ]
@@ -307,11 +383,19 @@ def test_parse_date(value, expected):
 
 STATUS_CASES = [
     # (status, status category column, expected)
-    ("Done", None, "done"), ("Won't Do", None, "done"), ("CANCELLED", None, "done"),
+    ("Done", None, "done"),
+    ("Won't Do", None, "done"),
+    ("CANCELLED", None, "done"),
     ("Resolved", None, "done"),
-    ("In Progress", None, "in_progress"), ("QA", None, "in_progress"), ("Blocked", None, "in_progress"),
-    ("In Review", None, "in_progress"), ("Open", None, "todo"), ("Backlog", None, "todo"),
-    ("Awaiting Deploy", "Done", "done"), ("Whatever", "odd", "todo"), (None, None, None),
+    ("In Progress", None, "in_progress"),
+    ("QA", None, "in_progress"),
+    ("Blocked", None, "in_progress"),
+    ("In Review", None, "in_progress"),
+    ("Open", None, "todo"),
+    ("Backlog", None, "todo"),
+    ("Awaiting Deploy", "Done", "done"),
+    ("Whatever", "odd", "todo"),
+    (None, None, None),
 ]
 
 
@@ -323,11 +407,24 @@ def test_status_category(status, category, expected):
 # ---------------------------------------------------------------- .json
 
 FULL_ITEM = BacklogItem(
-    key="PROJ-7", title="As a PO I want x", description="Body\n- a\n- b", type="Story", status="In Progress",
-    status_category="in_progress", priority="High", rank=3, estimate=5.0, labels=("a", "b"), parent="PROJ-1",
-    sprint="S1", created=datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc), updated=datetime(2024, 2, 1, 9),
-    url="https://jira.example.com/browse/PROJ-7", assignee="Ana",
-    links=(Link("blocks", "PROJ-8", "todo"), Link("relates to", "PROJ-9")), acceptance_criteria_field="AC",
+    key="PROJ-7",
+    title="As a PO I want x",
+    description="Body\n- a\n- b",
+    type="Story",
+    status="In Progress",
+    status_category="in_progress",
+    priority="High",
+    rank=3,
+    estimate=5.0,
+    labels=("a", "b"),
+    parent="PROJ-1",
+    sprint="S1",
+    created=datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+    updated=datetime(2024, 2, 1, 9, tzinfo=timezone.utc),
+    url="https://jira.example.com/browse/PROJ-7",
+    assignee="Ana",
+    links=(Link("blocks", "PROJ-8", "todo"), Link("relates to", "PROJ-9")),
+    acceptance_criteria_field="AC",
 )
 MINIMAL_ITEM = BacklogItem(key="42", title="Bare")
 
@@ -355,7 +452,8 @@ def test_json_elements_without_item_and_bad_elements(tmp_path):
     ]
     loaded = load_file(write(tmp_path, "r.json", json.dumps({"items": elements})))
     assert [(i.key, i.title, i.labels) for i in loaded.items] == [
-        ("42", "GitHub issue", ("bug",)), ("K-4", "from item", ())
+        ("42", "GitHub issue", ("bug",)),
+        ("K-4", "from item", ()),
     ], "json: top-level fields read when there is no 'item', 'item' preferred otherwise"
     assert loaded.skipped == (
         SkippedItem("2", "item 2: not a JSON object"),
@@ -366,15 +464,32 @@ def test_json_elements_without_item_and_bad_elements(tmp_path):
 
 
 def test_item_from_dict_is_tolerant():
-    item = item_from_dict({
-        "key": "A", "title": "T", "unknown": 1, "estimate": "0,5", "rank": "2", "labels": "solo",
-        "created": "27/Nov/23 3:04 PM", "updated": "not a date", "status_category": "finished",
-        "url": "file:///etc/passwd", "links": [{"kind": "blocks"}, "x", {"kind": "blocks", "key": "B"}],
-        "description": None, "priority": 3,
-    })
+    item = item_from_dict(
+        {
+            "key": "A",
+            "title": "T",
+            "unknown": 1,
+            "estimate": "0,5",
+            "rank": "2",
+            "labels": "solo",
+            "created": "27/Nov/23 3:04 PM",
+            "updated": "not a date",
+            "status_category": "finished",
+            "url": "file:///etc/passwd",
+            "links": [{"kind": "blocks"}, "x", {"kind": "blocks", "key": "B"}],
+            "description": None,
+            "priority": 3,
+        }
+    )
     assert item == BacklogItem(
-        key="A", title="T", rank=2, estimate=0.5, labels=("solo",), created=datetime(2023, 11, 27, 15, 4),
-        links=(Link("blocks", "B"),), priority="3",
+        key="A",
+        title="T",
+        rank=2,
+        estimate=0.5,
+        labels=("solo",),
+        created=datetime(2023, 11, 27, 15, 4, tzinfo=timezone.utc),
+        links=(Link("blocks", "B"),),
+        priority="3",
     ), "item_from_dict: unknown keys ignored, odd values coerced or defaulted"
     with pytest.raises(ValueError, match="no title"):
         item_from_dict({"key": "A"})
@@ -393,10 +508,18 @@ ERROR_CASES = [
     ("only a BOM", "b.txt", "\ufeff\n", ["the file is empty"]),
     ("header only", "b.csv", "key,summary\n", ["only a header row", "add one row per backlog item"]),
     ("header and blank rows", "b.csv", "key,summary\n\n,\n", ["only a header row"]),
-    ("no title column", "b.csv", "key,desc\nA-1,x\n",
-     ["no title column (found: key, desc)", "Summary, Title"]),
-    ("invalid JSON", "r.json", '{"items": [\n  {"key": "A"\n  "title": "x"}]}',
-     ["invalid JSON at line 3, column 3"]),
+    (
+        "no title column",
+        "b.csv",
+        "key,desc\nA-1,x\n",
+        ["no title column (found: key, desc)", "Summary, Title"],
+    ),
+    (
+        "invalid JSON",
+        "r.json",
+        '{"items": [\n  {"key": "A"\n  "title": "x"}]}',
+        ["invalid JSON at line 3, column 3"],
+    ),
     ("JSON without items", "r.json", '{"schema_version": 1}', ["no 'items' list"]),
     ("JSON items not a list", "r.json", '{"items": {"key": "A"}}', ["no 'items' list"]),
     ("JSON scalar", "r.json", "42", ["no 'items' list"]),

@@ -7,34 +7,68 @@ import pytest
 from backlog_health.nlp.story import find_story, parse_story, split_sentences
 
 CASES = [
-    ("connextra", "As a user, I want to add items, so that I can plan meals.", ("user", "add items", "I can plan meals")),
+    (
+        "connextra",
+        "As a user, I want to add items, so that I can plan meals.",
+        ("user", "add items", "I can plan meals"),
+    ),
     ("an", "As an admin, I want to block users so that spam stops", ("admin", "block users", "spam stops")),
     ("the", "As the Product Owner, I need a burndown chart.", ("Product Owner", "a burndown chart", None)),
-    ("no commas", "As a courier I want to see the route so that I arrive on time",
-     ("courier", "see the route", "I arrive on time")),
+    (
+        "no commas",
+        "As a courier I want to see the route so that I arrive on time",
+        ("courier", "see the route", "I arrive on time"),
+    ),
     ("lower case", "as a guest i would like to browse offers", ("guest", "browse offers", None)),
-    ("upper case", "AS A GUEST, I WANT TO BROWSE OFFERS, SO THAT I FIND DEALS.",
-     ("GUEST", "BROWSE OFFERS", "I FIND DEALS")),
-    ("I'd like", "As a shopper, I’d like to save a basket, so I can finish later.",
-     ("shopper", "save a basket", "I can finish later")),
-    ("can", "As a visitor, I can browse the catalogue without signing in.",
-     ("visitor", "browse the catalogue without signing in", None)),
-    ("should be able", "As a user, I should be able to reset my password in order to regain access.",
-     ("user", "reset my password", "regain access")),
+    (
+        "upper case",
+        "AS A GUEST, I WANT TO BROWSE OFFERS, SO THAT I FIND DEALS.",
+        ("GUEST", "BROWSE OFFERS", "I FIND DEALS"),
+    ),
+    (
+        "I'd like",
+        "As a shopper, I’d like to save a basket, so I can finish later.",
+        ("shopper", "save a basket", "I can finish later"),
+    ),
+    (
+        "can",
+        "As a visitor, I can browse the catalogue without signing in.",
+        ("visitor", "browse the catalogue without signing in", None),
+    ),
+    (
+        "should be able",
+        "As a user, I should be able to reset my password in order to regain access.",
+        ("user", "reset my password", "regain access"),
+    ),
     ("want to be able", "As a user, I want to be able to export data.", ("user", "export data", None)),
-    ("we", "As developers, we need a staging server, so that we can test releases.",
-     ("developers", "a staging server", "we can test releases")),
-    ("ends first", "In order to plan meals, as a parent, I want to save recipes.",
-     ("parent", "save recipes", "plan meals")),
+    (
+        "we",
+        "As developers, we need a staging server, so that we can test releases.",
+        ("developers", "a staging server", "we can test releases"),
+    ),
+    (
+        "ends first",
+        "In order to plan meals, as a parent, I want to save recipes.",
+        ("parent", "save recipes", "plan meals"),
+    ),
     ("leading key", "PROJ-12: As a user, I want to log in.", ("user", "log in", None)),
     ("bracketed key", "[PROJ-12] As a user, I want to log in.", ("user", "log in", None)),
-    ("markdown emphasis", "**As a** _returning customer_, I want to **reorder** a basket.",
-     ("returning customer", "reorder a basket", None)),
-    ("ends in next sentence", "As a publisher, I want to publish data. So that others can reuse it.",
-     ("publisher", "publish data", "others can reuse it")),
+    (
+        "markdown emphasis",
+        "**As a** _returning customer_, I want to **reorder** a basket.",
+        ("returning customer", "reorder a basket", None),
+    ),
+    (
+        "ends in next sentence",
+        "As a publisher, I want to publish data. So that others can reuse it.",
+        ("publisher", "publish data", "others can reuse it"),
+    ),
     ("no role", "I want to filter products by diet.", (None, "filter products by diet", None)),
-    ("role with and", "As a research and development lead, I want to see budgets.",
-     ("research and development lead", "see budgets", None)),
+    (
+        "role with and",
+        "As a research and development lead, I want to see budgets.",
+        ("research and development lead", "see budgets", None),
+    ),
 ]
 
 
@@ -45,7 +79,9 @@ def test_parse_story_parts(text, expected):
     assert (story.role, story.means, story.ends) == expected, text
 
 
-@pytest.mark.parametrize("text", ["Coupon codes at checkout", "Fix login crash on iOS", "", "   ", "Update docs as needed"])
+@pytest.mark.parametrize(
+    "text", ["Coupon codes at checkout", "Fix login crash on iOS", "", "   ", "Update docs as needed"]
+)
 def test_not_a_story(text):
     assert parse_story(text) is None
 
@@ -58,21 +94,32 @@ def test_extra_sentences_are_kept_apart():
 
 
 def test_abbreviations_do_not_split_sentences():
-    assert split_sentences("Add filters, e.g. by date. Then sort.") == ["Add filters, e.g. by date.", "Then sort."]
+    assert split_sentences("Add filters, e.g. by date. Then sort.") == [
+        "Add filters, e.g. by date.",
+        "Then sort.",
+    ]
     assert split_sentences("Costs 1.5 euros. Done.") == ["Costs 1.5 euros.", "Done."]
 
 
 def test_templates_compare_equal_across_articles():
-    assert parse_story("As an admin, I want to x.").template == parse_story("As a user, I want to y.").template
+    assert (
+        parse_story("As an admin, I want to x.").template == parse_story("As a user, I want to y.").template
+    )
     assert parse_story("As a user, I can y.").template != parse_story("As a user, I want to y.").template
 
 
 def test_find_story_in_description_over_several_lines():
-    description = "Context first.\n\nAs a returning customer,\nI want to reorder my last basket\nso that I save time.\n" \
-                  "h3. Acceptance Criteria\n* the last basket is shown"
+    description = (
+        "Context first.\n\nAs a returning customer,\nI want to reorder my last basket\nso that I save time.\n"
+        "h3. Acceptance Criteria\n* the last basket is shown"
+    )
     story = find_story("Reorder basket", description)
     assert story is not None
-    assert (story.role, story.means, story.ends) == ("returning customer", "reorder my last basket", "I save time")
+    assert (story.role, story.means, story.ends) == (
+        "returning customer",
+        "reorder my last basket",
+        "I save time",
+    )
     assert story.extra is None
 
 

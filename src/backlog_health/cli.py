@@ -74,15 +74,23 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for name, help_text in (
         ("markdown", "Write the Markdown report to PATH ('-' for stdout)."),
         ("json", "Write the JSON report to PATH ('-' for stdout)."),
-        ("html", f"Write the HTML report to PATH ('-' for stdout). Default when no output is given: {DEFAULT_HTML}."),
+        (
+            "html",
+            f"Write the HTML report to PATH ('-' for stdout). Default when no output is given: {DEFAULT_HTML}.",
+        ),
     ):
         command = click.option(f"--{name}", f"{name}_path", metavar="PATH", help=help_text)(command)
     command = click.option("--exit-zero", is_flag=True, help="Exit 0 even when a threshold fails.")(command)
     command = click.option(
-        "--fail-on", type=click.Choice(["error", "warning"]), help="Exit 1 on a finding of this severity or worse."
+        "--fail-on",
+        type=click.Choice(["error", "warning"]),
+        help="Exit 1 on a finding of this severity or worse.",
     )(command)
     command = click.option(
-        "--fail-under", type=float, metavar="SCORE", help="Exit 1 when the health score is below SCORE (0-100)."
+        "--fail-under",
+        type=float,
+        metavar="SCORE",
+        help="Exit 1 when the health score is below SCORE (0-100).",
     )(command)
     return command
 
@@ -130,7 +138,9 @@ def _threshold_failed(result: RunResult, config: Config) -> str | None:
         limit = _SEVERITY_RANK[config.fail_on]
         worst = [f for item in result.items for f in item.findings if _SEVERITY_RANK[f.severity] <= limit]
         if worst:
-            return f"{len(worst)} finding(s) of severity {config.fail_on} or worse (--fail-on {config.fail_on})"
+            return (
+                f"{len(worst)} finding(s) of severity {config.fail_on} or worse (--fail-on {config.fail_on})"
+            )
     return None
 
 
@@ -297,7 +307,9 @@ def check_command(
             if not item.findings:
                 click.echo(click.style("  ok", fg="green"))
     limit = None if fail_on == "never" else _SEVERITY_RANK[fail_on]
-    if limit is not None and any(_SEVERITY_RANK[f.severity] <= limit for i in result.items for f in i.findings):
+    if limit is not None and any(
+        _SEVERITY_RANK[f.severity] <= limit for i in result.items for f in i.findings
+    ):
         sys.exit(EXIT_THRESHOLD)
 
 
@@ -331,12 +343,16 @@ def rules_show_command(config_path: Path | None, rule_id: str) -> None:
     if rule is None:
         known = ", ".join(r.id for r in ruleset.rules)
         raise BacklogHealthError(f"unknown rule '{rule_id}'; known rules: {known}")
-    click.echo(f"{rule.id} {rule.name}  ({rule.criterion}, {rule.severity}{'' if rule.enabled else ', disabled'})")
+    click.echo(
+        f"{rule.id} {rule.name}  ({rule.criterion}, {rule.severity}{'' if rule.enabled else ', disabled'})"
+    )
     click.echo(f"\nWhat it flags: {rule.message.replace('{match}', '…')}")
     click.echo(f"\nWhy it matters: {rule.rationale}")
     if rule.fix:
         click.echo(f"\nHow to fix: {rule.fix}")
-    click.echo(f"\nApplies to: {'items written as user stories' if rule.applies_to == 'stories' else 'all items'}")
+    click.echo(
+        f"\nApplies to: {'items written as user stories' if rule.applies_to == 'stories' else 'all items'}"
+    )
     click.echo("\nExamples it flags:")
     for example in rule.examples_fail:
         click.echo(f"  ✗ {_example_text(example)}")
@@ -350,5 +366,7 @@ def _example_text(example: Any) -> str:
     if isinstance(example, list):
         return " | ".join(_example_text(part) for part in example)
     if isinstance(example, dict):
-        return f"{example.get('title', '')}" + (f" — {example['description']!r}" if example.get("description") else "")
+        return f"{example.get('title', '')}" + (
+            f" — {example['description']!r}" if example.get("description") else ""
+        )
     return str(example)

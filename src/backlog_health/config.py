@@ -83,7 +83,9 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
     _check_type(origin, "nlp", nlp, dict, "a table")
     unknown = sorted(set(nlp) - _NLP_KEYS)
     if unknown:
-        raise ConfigError(f"{origin}: unknown key 'nlp.{unknown[0]}' (allowed: {', '.join(sorted(_NLP_KEYS))})")
+        raise ConfigError(
+            f"{origin}: unknown key 'nlp.{unknown[0]}' (allowed: {', '.join(sorted(_NLP_KEYS))})"
+        )
     if "model" in nlp:
         _check_type(origin, "nlp.model", nlp["model"], str, "a spaCy pipeline package name")
         changes["nlp_model"] = _installed_model(nlp["model"], origin)
@@ -160,6 +162,8 @@ def load_config(explicit: Path | None = None, directory: Path | None = None) -> 
             continue
         section = _section(path, _read_toml(path))
         if section is None:
-            raise ConfigError(f"{path}: no [tool.backlog-health] table; add one or pass a backlog-health.toml")
+            raise ConfigError(
+                f"{path}: no [tool.backlog-health] table; add one or pass a backlog-health.toml"
+            )
         config = _merge(config, section, str(path), path.parent)
     return config

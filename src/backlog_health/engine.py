@@ -52,7 +52,9 @@ def plan(ruleset: RuleSet, source_fields: frozenset[str] | None = None) -> Plan:
     """Decide which enabled rules can run on a source that fills `source_fields` (None: all fields)."""
     running, skipped = [], []
     for rule in ruleset.enabled:
-        missing = [name for name in rule.requires_fields if source_fields is not None and name not in source_fields]
+        missing = [
+            name for name in rule.requires_fields if source_fields is not None and name not in source_fields
+        ]
         if missing:
             skipped.append((rule.id, f"the source has no {', '.join(missing)}"))
         else:
@@ -148,7 +150,11 @@ def _contexts(
             log.debug("item %s skipped", item.key, exc_info=True)
             skipped.append(SkippedItem(item.key, f"could not be parsed: {type(error).__name__}: {error}"))
     # NOTE: only story items are parsed by spaCy: bug reports and tasks need no story checks.
-    texts = [(story.text if story else clean_story_text(item.title)) for item, story, _, is_story in prepared if is_story]
+    texts = [
+        (story.text if story else clean_story_text(item.title))
+        for item, story, _, is_story in prepared
+        if is_story
+    ]
     docs = iter(pipeline.nlp.pipe(texts, batch_size=config.batch_size))
     contexts = []
     total = len(prepared)
@@ -179,7 +185,9 @@ def _run_checks(
             except Exception as error:
                 if strict:
                     raise
-                notes.append(f"{rule.id} failed on this backlog and was skipped: {type(error).__name__}: {error}")
+                notes.append(
+                    f"{rule.id} failed on this backlog and was skipped: {type(error).__name__}: {error}"
+                )
             continue
         failures = []
         for index, ctx in enumerate(contexts):
@@ -192,5 +200,7 @@ def _run_checks(
                     raise
                 failures.append(f"{ctx.item.key} ({type(error).__name__}: {error})")
         if failures:
-            notes.append(f"{rule.id} failed on {len(failures)} item(s) and skipped them: {', '.join(failures[:3])}")
+            notes.append(
+                f"{rule.id} failed on {len(failures)} item(s) and skipped them: {', '.join(failures[:3])}"
+            )
     return findings

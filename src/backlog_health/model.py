@@ -66,7 +66,9 @@ class BacklogItem:
     url: str | None = None  # link to the item in its tracker (http/https only)
     assignee: str | None = None  # display name of the assignee
     links: tuple[Link, ...] = ()  # issue links (blocks / is blocked by …)
-    acceptance_criteria_field: str | None = None  # a dedicated acceptance-criteria field, when the source has one
+    acceptance_criteria_field: str | None = (
+        None  # a dedicated acceptance-criteria field, when the source has one
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (the snapshot format of a JSON report's `items`)."""
@@ -178,7 +180,12 @@ class SourceInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """The `source` object of the JSON report."""
-        return {"kind": self.kind, "location": self.location, "query": self.query, "fields": sorted(self.fields)}
+        return {
+            "kind": self.kind,
+            "location": self.location,
+            "query": self.query,
+            "fields": sorted(self.fields),
+        }
 
 
 @dataclass(frozen=True)

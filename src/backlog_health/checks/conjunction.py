@@ -17,7 +17,9 @@ SCOPE = "item"
 REQUIRES = frozenset({"parse"})
 EXTENDS = "action_verbs"
 PARAMS = {
-    "conjunctions": Param(list, "words that join two features", default=["and", "or", "&", "+", "/", "and/or"]),
+    "conjunctions": Param(
+        list, "words that join two features", default=["and", "or", "&", "+", "/", "and/or"]
+    ),
     "action_verbs": Param(
         dict, "verbs of user actions, recognised even where the tagger reads them as nouns", default={}
     ),
@@ -72,7 +74,9 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     for token in tokens:
         if token.lower_ not in conjunctions:
             continue
-        first = next((t for t in reversed(doc[tokens[0].i : token.i]) if _is_verb(t) or t.lower_ in verbs), None)
+        first = next(
+            (t for t in reversed(doc[tokens[0].i : token.i]) if _is_verb(t) or t.lower_ in verbs), None
+        )
         second = _second_action(token, end_i, verbs)
         if first is None or second is None:
             continue
@@ -81,8 +85,6 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         left, right = _split(means, means[:cut], means[cut + len(token.text) :])
         excerpt = doc[first.i : min(second.i + 3, end_i)].text
         story = ctx.story.text
-        suggestion = (
-            f"Split it into two stories: '{story.replace(means, left, 1)}' and '{story.replace(means, right, 1)}'"
-        )
+        suggestion = f"Split it into two stories: '{story.replace(means, left, 1)}' and '{story.replace(means, right, 1)}'"
         yield rule.finding(match=excerpt, suggestion=suggestion)
         return

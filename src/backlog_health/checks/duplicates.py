@@ -38,9 +38,12 @@ def check(contexts: list[ItemContext], rule: Rule) -> Iterator[tuple[int, Findin
         for index in members:
             others = [contexts[other].item.key for other in members if other != index]
             shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-            yield index, rule.finding(
-                match=shown,
-                excerpt=contexts[index].item.title[:200],
-                suggestion=f"Keep one of {contexts[index].item.key}, {shown}; close the others as duplicates "
-                "or make each say what is different.",
+            yield (
+                index,
+                rule.finding(
+                    match=shown,
+                    excerpt=contexts[index].item.title[:200],
+                    suggestion=f"Keep one of {contexts[index].item.key}, {shown}; close the others as duplicates "
+                    "or make each say what is different.",
+                ),
             )

@@ -12,7 +12,9 @@ KIND = "field_empty"
 SCOPE = "item"
 REQUIRES = frozenset()
 PARAMS = {
-    "field": Param(str, "the item field to look at", choices=("description", "priority", "parent", "assignee")),
+    "field": Param(
+        str, "the item field to look at", choices=("description", "priority", "parent", "assignee")
+    ),
     "min_words": Param(int, "fewer words than this count as empty", default=1),
 }
 
@@ -22,4 +24,6 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     value = getattr(ctx.item, rule.params["field"]) or ""
     n_words = len(value.split())
     if n_words < rule.params["min_words"]:
-        yield rule.finding(excerpt=value.strip()[:200] or None, field=rule.params["field"], match=rule.params["field"])
+        yield rule.finding(
+            excerpt=value.strip()[:200] or None, field=rule.params["field"], match=rule.params["field"]
+        )

@@ -20,7 +20,9 @@ REQUIRES = frozenset({"tokens"})
 EXTENDS = "terms"
 PARAMS = {
     "terms": Param(dict, "lexicon: a file under rules/ or a mapping of term to the question to ask"),
-    "fields": Param(list, "where to look: story, acceptance_criteria", default=["story", "acceptance_criteria"]),
+    "fields": Param(
+        list, "where to look: story, acceptance_criteria", default=["story", "acceptance_criteria"]
+    ),
     "skip_role": Param(bool, "ignore terms inside the role ('As a power user')", default=True),
 }
 
@@ -69,17 +71,21 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         yield from _finding(rule, terms, [word for word, _ in hits], "acceptance_criteria", excerpt)
 
 
-def _finding(rule: Rule, terms: dict[str, str], words: list[str], field: str, excerpt: str) -> Iterator[Finding]:
+def _finding(
+    rule: Rule, terms: dict[str, str], words: list[str], field: str, excerpt: str
+) -> Iterator[Finding]:
     """One finding for all distinct terms of one field."""
     distinct = list(dict.fromkeys(" ".join(word.lower().split()) for word in words))
     if not distinct:
         return
-    questions = [terms.get(term) or f"What exactly does '{term}' mean here, and how would you test it?"
-                 for term in distinct]
+    questions = [
+        terms.get(term) or f"What exactly does '{term}' mean here, and how would you test it?"
+        for term in distinct
+    ]
     where = " in the acceptance criteria" if field == "acceptance_criteria" else ""
     yield rule.finding(
         match=", ".join(f"'{term}'" for term in distinct) + where,
         excerpt=excerpt[:300],
-        suggestion="Ask: " + " ".join(f"({term}) {q}" for term, q in zip(distinct, questions)),
+        suggestion="Ask: " + " ".join(f"({term}) {q}" for term, q in zip(distinct, questions, strict=True)),
         field=field,
     )

@@ -21,7 +21,9 @@ def _story_with(ctx: ItemContext, part: str) -> str:
     """The story rewritten with a placeholder where the part is missing."""
     story = ctx.story
     role = (story.role if story else None) or "<who benefits>"
-    means = (story.means if story else None) or (ctx.item.title.strip().rstrip(".") if not story else "<do what>")
+    means = (story.means if story else None) or (
+        ctx.item.title.strip().rstrip(".") if not story else "<do what>"
+    )
     ends = (story.ends if story else None) or "<why it matters>"
     if part == "means" and story and story.means is None:
         means = "<do what>"

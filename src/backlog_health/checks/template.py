@@ -14,7 +14,9 @@ KIND = "template_deviation"
 SCOPE = "backlog"
 REQUIRES = frozenset({"tokens"})
 PARAMS = {
-    "min_stories": Param(int, "the least number of stories before a template counts as the backlog's", default=5),
+    "min_stories": Param(
+        int, "the least number of stories before a template counts as the backlog's", default=5
+    ),
     "min_share": Param(float, "share of stories a template needs to count as the backlog's", default=0.6),
 }
 
@@ -64,7 +66,10 @@ def check(contexts: list[ItemContext], rule: Rule) -> Iterator[tuple[int, Findin
         different = _differences(markers, dominant)
         if not different:
             continue
-        yield index, rule.finding(
-            match=" … ".join(v for k, v in markers.items() if k != "order") + " …",
-            suggestion=f"Write it as '{shape}', like {round(100 * share)}% of the stories in this backlog.",
+        yield (
+            index,
+            rule.finding(
+                match=" … ".join(v for k, v in markers.items() if k != "order") + " …",
+                suggestion=f"Write it as '{shape}', like {round(100 * share)}% of the stories in this backlog.",
+            ),
         )

@@ -19,7 +19,9 @@ __all__ = ["Section", "extract_acceptance_criteria", "split_sections"]
 class Section:
     """A heading and the text under it, up to the next heading."""
 
-    heading: str | None  # heading text without markup or trailing colon; None for text before the first heading
+    heading: (
+        str | None
+    )  # heading text without markup or trailing colon; None for text before the first heading
     body: str  # the lines under the heading as written (markup kept), blank lines around trimmed
 
 
@@ -111,7 +113,9 @@ _WORD_WHEN = re.compile(r"\bwhen\b", re.IGNORECASE)
 # "then" as a Gherkin step, not the "and then" of a sequence of actions.
 _WORD_THEN = re.compile(r"(?<!and )(?<!or )\bthen\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][ \t]+(?=[\"'(\[]?[A-Z])")
-_ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "incl.", "no.", "mr.", "mrs.", "dr."})
+_ABBREVIATIONS = frozenset(
+    {"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "incl.", "no.", "mr.", "mrs.", "dr."}
+)
 
 # Inline markup, removed from each criterion.
 _HTML_TAG = re.compile(
@@ -674,7 +678,7 @@ def _says_then(keyword: str, rest: str) -> bool:
 
 
 def _join_steps(steps: list[tuple[str, str]]) -> str:
-    """"Given a cart" + "And I am signed out" + "When …" → "Given a cart and I am signed out, when …"."""
+    """ "Given a cart" + "And I am signed out" + "When …" → "Given a cart and I am signed out, when …"."""
     parts: list[str] = []
     for n, (keyword, rest) in enumerate(steps):
         rest = _clean(rest).rstrip(".;,")

@@ -53,7 +53,9 @@ def check_destination(destination: str) -> Path | None:
             f"{destination}: folder '{path.parent}' does not exist; create it or choose another path"
         )
     if not os.access(path.parent, os.W_OK):
-        raise BacklogHealthError(f"{destination}: folder '{path.parent}' is not writable; choose another path")
+        raise BacklogHealthError(
+            f"{destination}: folder '{path.parent}' is not writable; choose another path"
+        )
     return path
 
 
@@ -66,8 +68,14 @@ def write_text(text: str, destination: str) -> None:
         return
     folder = path.parent
     try:
-        handle = tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", newline="\n", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
+            "w",
+            encoding="utf-8",
+            newline="\n",
+            dir=folder,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
         )
     except OSError as error:
         raise BacklogHealthError(f"{destination}: cannot write the report: {error.strerror}") from None

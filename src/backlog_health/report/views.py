@@ -134,8 +134,13 @@ def _item_view(result: ItemResult) -> ItemView:
     order = {severity: i for i, severity in enumerate(SEVERITIES)}
     findings = tuple(
         FindingView(
-            f.rule, f.criterion, CRITERION_LABELS.get(f.criterion, f.criterion), f.severity, f.message,
-            f.excerpt, f.suggestion,
+            f.rule,
+            f.criterion,
+            CRITERION_LABELS.get(f.criterion, f.criterion),
+            f.severity,
+            f.message,
+            f.excerpt,
+            f.suggestion,
         )
         for f in sorted(result.findings, key=lambda f: order[f.severity])
     )
@@ -171,8 +176,12 @@ def _criterion_views(result: RunResult, items: list[ItemView]) -> tuple[Criterio
             continue
         counts = Counter(f.rule for _, f in pairs)
         rule_views = tuple(
-            RuleView(rule_id, rules[rule_id].name if rule_id in rules else rule_id,
-                     rules[rule_id].severity if rule_id in rules else "", count)
+            RuleView(
+                rule_id,
+                rules[rule_id].name if rule_id in rules else rule_id,
+                rules[rule_id].severity if rule_id in rules else "",
+                count,
+            )
             for rule_id, count in counts.most_common()
         )
         top_rule = rule_views[0].id

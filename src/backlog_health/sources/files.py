@@ -12,7 +12,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -121,15 +121,29 @@ DATE_FORMATS: tuple[str, ...] = (
 STATUS_CATEGORIES = ("todo", "in_progress", "done")
 # Jira's status category names and their API keys, normalized.
 STATUS_CATEGORY_NAMES: Mapping[str, str] = MappingProxyType(
-    {"todo": "todo", "new": "todo", "inprogress": "in_progress", "indeterminate": "in_progress",
-     "done": "done"}
+    {
+        "todo": "todo",
+        "new": "todo",
+        "inprogress": "in_progress",
+        "indeterminate": "in_progress",
+        "done": "done",
+    }
 )
 DONE_STATUSES = frozenset(
     {"done", "closed", "resolved", "released", "wontdo", "wontfix", "cancelled", "canceled"}
 )
 IN_PROGRESS_STATUSES = frozenset(
-    {"inprogress", "inreview", "indevelopment", "review", "codereview", "testing", "intesting", "qa",
-     "blocked"}
+    {
+        "inprogress",
+        "inreview",
+        "indevelopment",
+        "review",
+        "codereview",
+        "testing",
+        "intesting",
+        "qa",
+        "blocked",
+    }
 )
 
 
@@ -154,20 +168,26 @@ def parse_estimate(value: str) -> tuple[float | None, bool]:
 
 
 def parse_date(value: str, formats: Iterable[str] = DATE_FORMATS) -> tuple[datetime | None, str | None]:
-    """A datetime from ISO 8601 or one of the formats, and the format that matched (None for ISO)."""
+    """A timezone-aware datetime from ISO 8601 or one of the formats, and the format that matched (None for ISO).
+
+    NOTE: times without a zone (CSV exports) are taken as UTC so that all item dates compare.
+    """
     text = " ".join(value.split())
     if not text:
         return None, None
+    parsed, matched = None, None
     try:
-        return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text), None
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError:
-        pass
-    for date_format in formats:
-        try:
-            return datetime.strptime(text, date_format), date_format
-        except ValueError:
-            continue
-    return None, None
+        for date_format in formats:
+            try:
+                parsed, matched = datetime.strptime(text, date_format), date_format
+                break
+            except ValueError:
+                continue
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed, matched
 
 
 def status_category_of(status: str | None, category: str | None = None) -> str | None:
@@ -205,8 +225,13 @@ def _examples(values: list[str]) -> str:
     return ", ".join(repr(value[:40]) for value in values[:EXAMPLES_IN_NOTE])
 
 
-def _loaded(name: str, items: list[BacklogItem], fields: Iterable[str],
-            skipped: Iterable[SkippedItem] = (), notes: Iterable[str] = ()) -> Loaded:
+def _loaded(
+    name: str,
+    items: list[BacklogItem],
+    fields: Iterable[str],
+    skipped: Iterable[SkippedItem] = (),
+    notes: Iterable[str] = (),
+) -> Loaded:
     """What a reader returns: the items and the file's SourceInfo (only real BacklogItem fields)."""
     info = SourceInfo(kind="file", location=name, query=None, fields=frozenset(fields) & FIELD_NAMES)
     return Loaded(info=info, items=tuple(items), skipped=tuple(skipped), notes=tuple(notes))
@@ -232,25 +257,34 @@ MAX_CELL_CHARS = 2**31 - 1  # the C long limit of csv.field_size_limit on every 
 SNIFF_LINES, SNIFF_CHARS = 10, 64 * 1024
 
 # Header names per field, normalized, in order of preference; the first one present wins.
-COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "key": ("issuekey", "key", "id", "issueid"),
-    "title": ("summary", "title", "userstory", "story", "name", "text"),
-    "description": ("description", "body", "details"),
-    "type": ("issuetype", "type", "kind"),
-    "status": ("status",),
-    "status_category": ("statuscategory",),
-    "priority": ("priority",),
-    "estimate": ("customfieldstorypoints", "customfieldstorypointestimate", "storypoints", "storypoint",
-                 "estimate", "points", "size"),
-    "labels": ("labels", "label", "tags"),
-    "sprint": ("sprint",),
-    "parent": ("customfieldepiclink", "epiclink", "epic", "parent", "parentkey"),
-    "created": ("created",),
-    "updated": ("updated",),
-    "assignee": ("assignee",),
-    "url": ("url", "link", "issueurl"),
-    "acceptance_criteria_field": ("acceptancecriteria", "customfieldacceptancecriteria", "ac"),
-})
+COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "key": ("issuekey", "key", "id", "issueid"),
+        "title": ("summary", "title", "userstory", "story", "name", "text"),
+        "description": ("description", "body", "details"),
+        "type": ("issuetype", "type", "kind"),
+        "status": ("status",),
+        "status_category": ("statuscategory",),
+        "priority": ("priority",),
+        "estimate": (
+            "customfieldstorypoints",
+            "customfieldstorypointestimate",
+            "storypoints",
+            "storypoint",
+            "estimate",
+            "points",
+            "size",
+        ),
+        "labels": ("labels", "label", "tags"),
+        "sprint": ("sprint",),
+        "parent": ("customfieldepiclink", "epiclink", "epic", "parent", "parentkey"),
+        "created": ("created",),
+        "updated": ("updated",),
+        "assignee": ("assignee",),
+        "url": ("url", "link", "issueurl"),
+        "acceptance_criteria_field": ("acceptancecriteria", "customfieldacceptancecriteria", "ac"),
+    }
+)
 TITLE_HEADERS = "Summary, Title, User story, Story, Name or Text"
 TEXT_FIELDS = ("type", "status", "priority", "assignee")  # plain one-line text, first non-empty column wins
 
@@ -281,15 +315,21 @@ class _CsvState:
         """One note per kind of odd value, counting them and quoting a few."""
         notes = []
         if self.bad_estimates:
-            notes.append(f"{name}: {len(self.bad_estimates)} estimate(s) are not numbers "
-                         f"({_examples(self.bad_estimates)}); they count as not estimated")
+            notes.append(
+                f"{name}: {len(self.bad_estimates)} estimate(s) are not numbers "
+                f"({_examples(self.bad_estimates)}); they count as not estimated"
+            )
         if self.bad_dates:
-            notes.append(f"{name}: {len(self.bad_dates)} date(s) could not be read "
-                         f"({_examples(self.bad_dates)}); use ISO dates like 2023-11-27 15:04")
+            notes.append(
+                f"{name}: {len(self.bad_dates)} date(s) could not be read "
+                f"({_examples(self.bad_dates)}); use ISO dates like 2023-11-27 15:04"
+            )
         if self.ragged_rows:
             rows = ", ".join(str(row) for row in self.ragged_rows[:EXAMPLES_IN_NOTE])
-            notes.append(f"{name}: {len(self.ragged_rows)} row(s) have more or fewer cells than the header "
-                         f"(row {rows}); check the delimiter and the quotes")
+            notes.append(
+                f"{name}: {len(self.ragged_rows)} row(s) have more or fewer cells than the header "
+                f"(row {rows}); check the delimiter and the quotes"
+            )
         return notes
 
 
@@ -354,8 +394,9 @@ def _cells(row: list[str], indexes: tuple[int, ...]) -> list[str]:
     return [row[index] for index in indexes if index < len(row) and not _is_empty(row[index])]
 
 
-def _row_item(row: list[str], columns: dict[str, tuple[int, ...]], number: int, rank: int,
-              state: _CsvState) -> BacklogItem | SkippedItem:
+def _row_item(
+    row: list[str], columns: dict[str, tuple[int, ...]], number: int, rank: int, state: _CsvState
+) -> BacklogItem | SkippedItem:
     """The item of one data row, or why it cannot be one."""
 
     def cells(field: str) -> list[str]:
@@ -456,8 +497,18 @@ def item_from_dict(data: Mapping[str, Any]) -> BacklogItem:
         raise ValueError("no key")
     if not title or not title.strip():
         raise ValueError("no title")
-    text = {name: _scalar_text(data.get(name)) for name in (
-        "type", "status", "priority", "parent", "sprint", "assignee", "acceptance_criteria_field")}
+    text = {
+        name: _scalar_text(data.get(name))
+        for name in (
+            "type",
+            "status",
+            "priority",
+            "parent",
+            "sprint",
+            "assignee",
+            "acceptance_criteria_field",
+        )
+    }
     category = data.get("status_category")
     return BacklogItem(
         key=key,
@@ -551,7 +602,9 @@ def load_file(path: str | os.PathLike[str]) -> Loaded:
         raise InputError(f"{name}: cannot be read ({error.strerror or error}); check the file") from None
     text, notes = decode(raw, name)
     if not text.strip():
-        raise InputError(f"{name}: the file is empty; add the backlog items (one story per line, "
-                         f"a CSV with a header row, or a JSON report)")
+        raise InputError(
+            f"{name}: the file is empty; add the backlog items (one story per line, "
+            f"a CSV with a header row, or a JSON report)"
+        )
     loaded = reader(text, name)
     return dataclasses.replace(loaded, notes=tuple(notes) + loaded.notes)

@@ -1,0 +1,93 @@
+"""The engine: one parse per item, rules that apply, reduced mode, odd items and scores."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import backlog_health
+from backlog_health.config import load_config
+from backlog_health.engine import analyze
+from backlog_health.model import BacklogItem, SourceInfo, Summary
+from backlog_health.resources import rules_dir, templates_dir
+from backlog_health.sources import Loaded
+
+CONFIG = load_config()
+
+
+def _run(*items: BacklogItem, fields=frozenset(), config=CONFIG):
+    return analyze(Loaded(SourceInfo("text", "test", None, fields), tuple(items)), config)
+
+
+def test_packaged_resources_are_inside_an_installed_package():
+    package = Path(backlog_health.__file__).resolve().parent
+    if "site-packages" in package.parts:  # a plain `pip install .`, as CI runs the tests
+        assert rules_dir().parent == package
+        assert templates_dir().parent == package
+    assert (rules_dir() / "ambiguity" / "AM01.yaml").is_file()
+    assert (templates_dir() / "report.html.j2").is_file()
+
+
+def test_reduced_mode_skips_parser_rules_and_says_so():
+    config = replace(CONFIG, nlp_model="blank:en")
+    result = _run(BacklogItem("1", "As a user, I want to add and delete items, so that I am fast."), config=config)
+    assert result.nlp.reduced and result.nlp.model == "blank:en"
+    assert "AT01" in result.nlp.skipped_rules
+    assert any("reduced mode" in note and "AT01" in note for note in result.notes)
+    rules = {f.rule for f in result.items[0].findings}
+    assert "AT01" not in rules and "AM01" in rules, rules
+
+
+def test_story_rules_skip_bugs_but_hygiene_rules_do_not():
+    bug = BacklogItem("B-1", "Checkout crashes on iOS", type="Bug")
+    story = BacklogItem("S-1", "Coupon codes at checkout", type="Story")
+    result = _run(bug, story, fields=frozenset({"title", "description", "type"}))
+    bug_rules = {f.rule for f in result.items[0].findings}
+    story_rules = {f.rule for f in result.items[1].findings}
+    assert bug_rules == {"DE01"}, bug_rules
+    assert {"WF01", "VA01", "AC01", "DE01"} <= story_rules, story_rules
+
+
+def test_rules_needing_a_missing_field_are_skipped_with_a_note():
+    result = _run(BacklogItem("1", "As a user, I want to log in."), fields=frozenset({"title"}))
+    assert not any(f.rule in {"DE01", "AC01"} for f in result.items[0].findings)
+    assert any(note.startswith("DE01 skipped") for note in result.notes)
+
+
+def test_ready_needs_estimate_only_where_the_source_has_estimates():
+    story = BacklogItem(
+        "1",
+        "As a shopper, I want to reorder a basket, so that I save time.",
+        description="Context.\n\nAcceptance criteria:\n- The last five baskets are listed",
+    )
+    with_estimates = _run(story, fields=frozenset({"title", "description", "estimate"}))
+    assert with_estimates.items[0].ready_reasons == ("not estimated",)
+    estimated = _run(replace(story, estimate=3.0), fields=frozenset({"title", "description", "estimate"}))
+    assert estimated.items[0].ready and estimated.items[0].score == 100
+    no_estimates = _run(story, fields=frozenset({"title", "description"}))
+    assert no_estimates.items[0].ready
+
+
+def test_scores():
+    clean = BacklogItem("1", "As an admin, I want to block users, so that spam stops.")
+    messy = BacklogItem("2", "I want a fast and easy search etc.")
+    result = _run(clean, messy, fields=frozenset({"title"}))
+    assert result.items[0].score == 100
+    # WF01 warning (8) + VA01 info (2) + AM01 warning (8)
+    assert result.items[1].score == 100 - 8 - 2 - 8
+    quality = (100 + result.items[1].score) / 2
+    assert result.health_score == round((quality + 50) / 2)
+
+
+def test_summary_adds_and_derives():
+    first = Summary(n_items=2, n_ready=1, by_severity=(("error", 1),), by_criterion=(("unique", 1),))
+    second = Summary(n_items=2, n_ready=2, by_severity=(("error", 2), ("info", 1)), by_criterion=(("valuable", 1),))
+    total = first + second
+    assert total.n_items == 4 and total.n_ready == 3 and total.pct_ready == 75.0
+    assert total.by_severity == (("error", 3), ("info", 1)) and total.n_findings == 4
+    assert total.by_criterion == (("valuable", 1), ("unique", 1))
+
+
+def test_empty_backlog():
+    result = _run()
+    assert result.items == () and result.health_score == 100

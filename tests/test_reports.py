@@ -1,0 +1,84 @@
+"""Reports escape backlog text, link only http(s) URLs, and are written atomically."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from backlog_health.config import load_config
+from backlog_health.engine import analyze
+from backlog_health.model import BacklogItem, SourceInfo
+from backlog_health.report import render, reporters, write_text
+from backlog_health.report.templating import md_escape
+from backlog_health.sources import Loaded
+
+HOSTILE = BacklogItem(
+    key="X-1<script>",
+    title='As a user, I want <img src=x onerror=alert(1)> and <script>alert("t")</script> | @team [link](http://e.x)',
+    description="",
+    url="javascript:alert(1)",
+    type="Story",
+)
+SAFE_LINK = BacklogItem(key="X-2", title="As a user, I want to log in.", url="https://jira.example.com/browse/X-2")
+
+
+@pytest.fixture(scope="module")
+def result():
+    loaded = Loaded(SourceInfo("file", "<b>backlog</b>.csv", None, frozenset({"title", "description"})),
+                    (HOSTILE, SAFE_LINK))
+    return analyze(loaded, load_config())
+
+
+def test_html_escapes_backlog_text_and_drops_unsafe_links(result):
+    html = render(reporters()["html"], result)
+    assert "<img src=x" not in html and "<script>alert" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "javascript:" not in html
+    assert '<a href="https://jira.example.com/browse/X-2">X-2</a>' in html
+    assert "&lt;b&gt;backlog&lt;/b&gt;.csv" in html
+
+
+def test_markdown_cannot_break_tables_or_inject(result):
+    markdown = render(reporters()["markdown"], result)
+    row = next(line for line in markdown.splitlines() if "X\\-1" in line)
+    assert row.count("|") - row.count("\\|") == 5, row  # four cells: the title's pipe is escaped
+    assert not re.search(r"(?<!\\)<(img|script)", markdown), "raw HTML from the data"
+    assert not re.search(r"(?<!\\)\[link(?<!\\)\]", markdown) and not re.search(r"(?<!\\)@team", markdown)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a | b", "a \\| b"),
+        ("<b>x</b>", "\\<b\\>x\\</b\\>"),
+        ("[x](http://y)", "\\[x\\]\\(http://y\\)"),
+        ("@here", "\\@here"),
+        ("line\nbreak", "line break"),
+        ("*bold* _em_ `code`", "\\*bold\\* \\_em\\_ \\`code\\`"),
+        ("a & b", "a &amp; b"),
+    ],
+)
+def test_md_escape(text, expected):
+    assert md_escape(text) == expected
+
+
+def test_json_report_is_valid_and_versioned(result):
+    data = json.loads(render(reporters()["json"], result))
+    assert data["schema_version"] == 1
+    assert data["items"][0]["title"] == HOSTILE.title
+
+
+def test_write_is_atomic_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "report.html"
+    target.write_text("previous report", encoding="utf-8")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.replace", broken_replace)
+    with pytest.raises(OSError):
+        write_text("new report", str(target))
+    assert target.read_text(encoding="utf-8") == "previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"], "the temp file is cleaned up"
