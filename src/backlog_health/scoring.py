@@ -56,6 +56,9 @@ def readiness(
     for criterion, reason in READY_CRITERIA.items():
         if any(f.criterion == criterion and f.severity != "info" for f in findings) and reason not in reasons:
             reasons.append(reason)
+    known = source_fields is None or bool({"description", "acceptance_criteria_field"} & source_fields)
+    if ctx.is_story and not known and not ctx.acceptance_criteria:
+        reasons.append("acceptance criteria unknown: the source has no descriptions")
     # NOTE: an estimate is asked of stories only, and only when the source can carry one at all.
     if ctx.is_story and ctx.item.estimate is None and (source_fields is None or "estimate" in source_fields):
         reasons.append("not estimated")

@@ -24,6 +24,7 @@ PARAMS = {
         list, "where to look: story, acceptance_criteria", default=["story", "acceptance_criteria"]
     ),
     "skip_role": Param(bool, "ignore terms inside the role ('As a power user')", default=True),
+    "skip_ends": Param(bool, "ignore terms inside the benefit ('so that I find relevant offers')", default=True),
 }
 
 
@@ -36,12 +37,14 @@ def _pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _is_name(text: str, start: int, end: int, doc: Doc | None = None) -> bool:
-    """True when the match is part of a name: tagged as a proper noun, or capitalised mid-sentence."""
+    """True when the match is part of a name: capitalised mid-sentence, or tagged as a proper noun."""
+    before = text[:start].rstrip()
+    if text[start].isupper() and before and before[-1] not in ".!?:;\"'(-•*" and not text[:end].isupper():
+        return True
     if doc is not None and doc.has_annotation("TAG"):
         span = doc.char_span(start, end, alignment_mode="expand")
         return span is not None and all(token.pos_ == "PROPN" for token in span)
-    before = text[:start].rstrip()
-    return text[start].isupper() and bool(before) and before[-1] not in ".!?:;\"'(-•*"
+    return False
 
 
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
@@ -52,11 +55,16 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     pattern = _pattern(tuple(terms))
     fields = rule.params["fields"]
     if "story" in fields:
-        role = ctx.part_span("role") if rule.params["skip_role"] else None
+        # NOTE: the role names a person and the benefit a motive; neither is a requirement to test.
+        skipped = [
+            span
+            for part, wanted in (("role", rule.params["skip_role"]), ("ends", rule.params["skip_ends"]))
+            if wanted and (span := ctx.part_span(part))
+        ]
         found = [
             match
             for match in pattern.finditer(ctx.text)
-            if not (role and role[0] <= match.start() < role[1])
+            if not any(begin <= match.start() < stop for begin, stop in skipped)
             and not _is_name(ctx.text, match.start(), match.end(), ctx.doc)
         ]
         yield from _finding(rule, terms, [m.group(0) for m in found], "title", ctx.text)

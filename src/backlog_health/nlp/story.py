@@ -52,7 +52,7 @@ _CONNEXTRA = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _ENDS_FIRST = re.compile(
-    rf"^(?P<em>in\s+order\s+(?:to|that)|so\s+that|to)\s+(?P<ends>[^,]+?)\s*,\s*"
+    rf"^(?P<em>in\s+order\s+(?:to|that)|so\s+that|to)\s+(?P<ends>[^,]+?)\s*,?\s*"
     rf"{_ROLE_MARKER}\s*(?P<role>[^.!?]+?)\s*[,;:]?\s*(?P<mm>{_MEANS_MARKER})\s*:?\s*(?P<means>.+?)\s*[.!]?$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -71,7 +71,7 @@ _ROLE_ONLY = re.compile(
 # Where a story starts inside a longer text (description paragraphs).
 _STORY_START = re.compile(
     rf"(?:^|(?<=[\n.!?:]))\s*(?:[-*>•]\s+)?(?:\*\*|\*|_)?(?={_ROLE_MARKER}\s*{_ONE_PARAGRAPH}{{1,120}}?{_MEANS_MARKER}"
-    rf"|in\s+order\s+to\s{_ONE_PARAGRAPH}{{1,200}}?,\s*{_ROLE_MARKER})",
+    rf"|in\s+order\s+to\s{_ONE_PARAGRAPH}{{1,200}}?,?\s*{_ROLE_MARKER})",
     re.IGNORECASE,
 )
 # Sentence ends, not abbreviations ("e.g.", "i.e.", "etc.", "vs.") or numbers ("1.5").
@@ -109,10 +109,27 @@ def _part(text: str | None) -> str | None:
     return text or None
 
 
+# "As far as I can see", "As it was mentioned", "As a follow-on to X which …": not roles.
+_NOT_A_ROLE = re.compile(
+    r"^(?:far|soon|long|well|much|many|usual|such|it|this|that|these|those|before|above|below|mentioned|"
+    r"discussed|noted|described|expected|shown|said|part|per|follow-?up|follow-?on|result|consequence)\b"
+    r"|\b(?:is|was|are|were|been|which|who|if|when|because|but)\b",
+    re.IGNORECASE,
+)
+MAX_ROLE_WORDS = 10
+
+
+def _plausible_role(role: str | None) -> bool:
+    """A role names a kind of person or system in a few words, not a clause."""
+    if role is None:
+        return True
+    return len(role.split()) <= MAX_ROLE_WORDS and not _NOT_A_ROLE.search(role)
+
+
 def _match_story(sentence: str) -> _Match | None:
     for pattern, order in ((_CONNEXTRA, "rme"), (_ENDS_FIRST, "erm"), (_NO_ROLE, "me")):
         found = pattern.match(sentence)
-        if not found:
+        if not found or not _plausible_role(found.groupdict().get("role")):
             continue
         groups = found.groupdict()
         role_words = "as a" if "role" in groups else ""
@@ -120,7 +137,7 @@ def _match_story(sentence: str) -> _Match | None:
         template = " … ".join(markers[p] for p in order if markers[p]) + " …"
         return _Match(_part(groups.get("role")), _part(groups["means"]), _part(groups.get("ends")), template)
     found = _ROLE_ONLY.match(sentence)
-    if found:
+    if found and _plausible_role(found.group("role")):
         ends_marker = _marker(found.group("em"))
         template = "as a …" + (f" {ends_marker} …" if ends_marker else "")
         return _Match(_part(found.group("role")), None, _part(found.group("ends")), template)
@@ -167,7 +184,10 @@ def _starts_with_ends(sentences: list[str]) -> bool:
     return bool(sentences) and re.match(rf"{_ENDS_MARKER}\b", sentences[0], re.IGNORECASE) is not None
 
 
-_BLOCK_START = re.compile(r"^\s*(?:[-*#>|•]|\d+[.)]|h[1-6]\.|\{)|:\s*$", re.IGNORECASE)
+_BLOCK_START = re.compile(
+    r"^\s*(?:[-*#>|•]|\d+[.)]|h[1-6]\.|\{|(?:scenario|background|feature|given|when|then|and|but)\b)|:\s*$",
+    re.IGNORECASE,
+)
 
 
 def _story_lines(text: str) -> str:
@@ -181,6 +201,9 @@ def _story_lines(text: str) -> str:
     return " ".join(kept)
 
 
+_WANTS = re.compile(r"\b(?:want|need|like|love|wish|expect|require|desire|prefer|hope|request|able)\b")
+
+
 def find_story(title: str, description: str = "") -> StoryParts | None:
     """The item's user story: its title when written as one, else the first story in its description."""
     story = parse_story(title)
@@ -191,6 +214,8 @@ def find_story(title: str, description: str = "") -> StoryParts | None:
         head = description[:4000]
         for start in _STORY_START.finditer(head):
             found = parse_story(_story_lines(head[start.start() :]))
-            if found is not None:
+            # NOTE: in running text "As an admin I can go to …" tells what happens (a bug report);
+            # a story stated in a description says what someone wants.
+            if found is not None and found.role and _WANTS.search(found.template):
                 return found
     return story
