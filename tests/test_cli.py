@@ -157,8 +157,8 @@ def test_rules_list_and_show(run):
     ("args", "fail_on", "expected"),
     [
         pytest.param([], None, 0, id="no threshold"),
-        pytest.param(["--fail-on", "error"], "error", 1, id="duplicates are errors"),
-        pytest.param(["--fail-on", "error", "--exit-zero"], "error", 0, id="exit-zero"),
+        pytest.param(["--fail-on", "warning"], "warning", 1, id="warnings fail"),
+        pytest.param(["--fail-on", "warning", "--exit-zero"], "warning", 0, id="exit-zero"),
         pytest.param(["--fail-under", "100"], None, 1, id="fail-under 100"),
         pytest.param(["--fail-under", "0"], None, 0, id="fail-under 0"),
     ],

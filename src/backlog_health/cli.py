@@ -299,7 +299,7 @@ def check_command(
     elif not quiet:
         for item in result.items:
             click.echo(item.item.title)
-            for f in item.findings:
+            for f in sorted(item.findings, key=lambda f: _SEVERITY_RANK[f.severity]):
                 colour = {"error": "red", "warning": "yellow", "info": "blue"}[f.severity]
                 click.echo(f"  {click.style(f.severity, fg=colour)} {f.rule} [{f.criterion}] {f.message}")
                 if f.suggestion:
@@ -346,7 +346,7 @@ def rules_show_command(config_path: Path | None, rule_id: str) -> None:
     click.echo(
         f"{rule.id} {rule.name}  ({rule.criterion}, {rule.severity}{'' if rule.enabled else ', disabled'})"
     )
-    click.echo(f"\nWhat it flags: {rule.message.replace('{match}', '…')}")
+    click.echo(f"\nMessage: {rule.message.replace('{match}', '…')}")
     click.echo(f"\nWhy it matters: {rule.rationale}")
     if rule.fix:
         click.echo(f"\nHow to fix: {rule.fix}")

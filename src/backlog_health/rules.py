@@ -59,7 +59,7 @@ class Rule:
             criterion=self.criterion,
             severity=self.severity,
             message=text.format(match=match if match is not None else excerpt or ""),
-            excerpt=excerpt if excerpt is not None else match,
+            excerpt=(excerpt if excerpt is not None else match) or None,
             suggestion=suggestion,
             field=field,
         )

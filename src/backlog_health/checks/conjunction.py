@@ -67,7 +67,7 @@ def _object_end(token: Token, end: int) -> int:
     doc, i = token.doc, token.i + 1
     while i < end and (doc[i].pos_ in _PHRASE_POS or doc[i].lower_ in {"for", "of", "to", "from", "on", "in"}):
         i += 1
-    while i > token.i + 1 and doc[i - 1].pos_ == "ADP":
+    while i > token.i + 1 and doc[i - 1].pos_ in {"ADP", "DET", "PART", "ADV"}:
         i -= 1
     return min(i, token.i + 8)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.model import Finding
+from backlog_health.model import Finding, StoryParts
 from backlog_health.rules import Rule
 
 KIND = "story_part"
@@ -17,25 +17,29 @@ PARAMS = {
 }
 
 
-def _story_with(ctx: ItemContext, part: str) -> str:
-    """The story rewritten with a placeholder where the part is missing."""
-    story = ctx.story
-    role = (story.role if story else None) or "<who benefits>"
-    means = (story.means if story else None) or (
-        ctx.item.title.strip().rstrip(".") if not story else "<do what>"
-    )
-    ends = (story.ends if story else None) or "<why it matters>"
-    if part == "means" and story and story.means is None:
-        means = "<do what>"
-    return f"As a {role}, I want {means}, so that {ends}."
+def _article(role: str) -> str:
+    return "an" if role[:1].lower() in "aeiou" else "a"
+
+
+def _suggestion(story: StoryParts | None, title: str, part: str) -> str:
+    """The story rewritten with a placeholder for the missing part."""
+    if story is None:
+        return f"Rewrite it as a user story: 'As a <role>, I want <goal>, so that <benefit>', for '{title}'."
+    text = story.text.rstrip(" .")
+    if part == "role":
+        return f"Name who wants it: 'As a <role>, {text[0].upper()}{text[1:]}.'"
+    role = f"{_article(story.role)} {story.role}" if story.role else "a <role>"
+    if part == "means":
+        return f"Say what the {story.role or 'role'} wants: 'As {role}, I want to <action>, so that <benefit>.'"
+    return f"Add the benefit: '{text}, so that <what the {story.role or 'user'} gains>.'"
 
 
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag the item when its story lacks the part (or, optionally, when it is not a story at all)."""
-    part = rule.params["part"]
+    part, title = rule.params["part"], ctx.item.title.strip()
     if ctx.story is None:
-        if rule.params["when_not_a_story"] and ctx.item.title.strip():
-            yield rule.finding(excerpt=ctx.item.title.strip()[:200], suggestion=_story_with(ctx, part))
+        if rule.params["when_not_a_story"] and title:
+            yield rule.finding(excerpt=title[:200], suggestion=_suggestion(None, title, part))
         return
     if getattr(ctx.story, part) is None:
-        yield rule.finding(excerpt=ctx.story.text[:200], suggestion=_story_with(ctx, part))
+        yield rule.finding(excerpt=ctx.story.text[:200], suggestion=_suggestion(ctx.story, title, part))

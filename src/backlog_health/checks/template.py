@@ -40,6 +40,12 @@ def _markers(template: str) -> dict[str, str]:
     return markers
 
 
+def _display(template: str) -> str:
+    """A template as people write it: "As a … I want …"."""
+    template = re.sub(r"\bi\b", "I", template)
+    return template[:1].upper() + template[1:]
+
+
 def _differences(mine: dict[str, str], usual: dict[str, str]) -> list[str]:
     """Markers of this story that differ from the usual ones; parts it lacks are another rule's business."""
     shared = [part for part in ("role", "means", "ends") if part in mine and part in usual]
@@ -61,7 +67,7 @@ def check(contexts: list[ItemContext], rule: Rule) -> Iterator[tuple[int, Findin
     if share < rule.params["min_share"]:
         return
     dominant = dict(dominant_items)
-    shape = " … ".join(dominant[part] for part in ("role", "means", "ends") if part in dominant) + " …"
+    shape = _display(" … ".join(dominant[part] for part in ("role", "means", "ends") if part in dominant) + " …")
     for index, markers in templates.items():
         different = _differences(markers, dominant)
         if not different:
@@ -69,7 +75,7 @@ def check(contexts: list[ItemContext], rule: Rule) -> Iterator[tuple[int, Findin
         yield (
             index,
             rule.finding(
-                match=" … ".join(v for k, v in markers.items() if k != "order") + " …",
+                match=_display(" … ".join(v for k, v in markers.items() if k != "order") + " …"),
                 suggestion=f"Write it as '{shape}', like {round(100 * share)}% of the stories in this backlog.",
             ),
         )

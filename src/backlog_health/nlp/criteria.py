@@ -10,45 +10,49 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 __all__ = ["Section", "extract_acceptance_criteria", "split_sections"]
+
+# NOTE: extraction stops after this many criteria (duplicates included). No backlog item states that many;
+# the bound keeps a pasted log or a generated list of megabytes fast.
+_MAX_CRITERIA = 1000
 
 
 @dataclass(frozen=True)
 class Section:
     """A heading and the text under it, up to the next heading."""
 
-    heading: (
-        str | None
-    )  # heading text without markup or trailing colon; None for text before the first heading
+    heading: str | None  # heading text without markup or trailing colon; None before the first heading
     body: str  # the lines under the heading as written (markup kept), blank lines around trimmed
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Vocabulary. A PO can read these lists to see which headings the tool understands.
+# Vocabulary: the headings the tool understands, as a PO would write them.
 
 # Phrases that name acceptance criteria wherever they stand in a heading ("Product acceptance criteria").
 _AC_PHRASE = (
     r"acceptance[ \t]+criteri(?:a|on|ons|as)|acceptance[ \t]+tests?|definition[ \t]+of[ \t]+done|"
     r"done[ \t]+criteria|success[ \t]+criteria|conditions?[ \t]+of[ \t]+satisfaction|test[ \t]+criteria"
 )
-# Short labels that name acceptance criteria only when they stand alone as a label ("AC:", "DoD").
-# "ACs" but not "ACS" or "acs", which name other things (a cloud service, an npm package).
+# Short labels that name acceptance criteria only as a label ("AC:", "DoD"). "ACs" but not "ACS" or "acs",
+# which name other things (a cloud service, an npm package).
 _AC_LABEL = _AC_PHRASE + r"|done[ \t]+when|scenarios|acceptance|a/c|a\.c\.|(?-i:ACs|Acs)|ac|dod"
 # Labels of other sections: they end an acceptance-criteria section even without heading markup.
 _OTHER_LABEL = (
-    r"(?:technical|tech|implementation|dev|developer|design|additional|other|release|qa|test(?:ing)?)[ \t]+notes?|"
-    r"notes?|nb|out[ \t]+of[ \t]+scope|not[ \t]+in[ \t]+scope|non[- \t]?goals?|open[ \t]+questions?|questions?|"
-    r"assumptions?|dependenc(?:y|ies)|risks?|references?|links?|resources?|attachments?|mock[- \t]?ups?|"
-    r"designs?|screenshots?|(?:steps[ \t]+)?to[ \t]+reproduce|(?:repro(?:duction)?[ \t]+)?steps|"
-    r"expected[ \t]+(?:results?|behaviou?r|outcome)|actual[ \t]+(?:results?|behaviou?r|outcome)|environment|"
-    r"work[- \t]?arounds?|sub[- \t]?tasks?|tasks?|to[- \t]?dos?|implementation(?:[ \t]+(?:details|plan))?|"
-    r"technical[ \t]+(?:details|design|approach)|proposals?|proposed[ \t]+solutions?|solutions?|approach|"
-    r"details|comments?|remarks?|see[ \t]+also|related(?:[ \t]+issues)?|documentation|description|"
-    r"(?:original|old)[ \t]+description|summary|background|context|narrative|(?:user[ \t]+)?stor(?:y|ies)|"
-    r"overview|problem(?:[ \t]+statement)?|goals?|objectives?|motivation|rationale|feature|"
-    r"nice[ \t]+to[ \t]+haves?|edit(?:ed)?|update[ds]?|(?:how[ \t]+)?to[ \t]+test|test[ \t]+(?:plan|steps)|spec(?:ification)?|examples?"
+    r"(?:technical|tech|implementation|dev|developer|design|additional|other|release|qa|test(?:ing)?)"
+    r"[ \t]+notes?|notes?|nb|out[ \t]+of[ \t]+scope|not[ \t]+in[ \t]+scope|non[- \t]?goals?|"
+    r"open[ \t]+questions?|questions?|assumptions?|dependenc(?:y|ies)|risks?|references?|links?|resources?|"
+    r"attachments?|mock[- \t]?ups?|designs?|screenshots?|(?:steps[ \t]+)?to[ \t]+reproduce|"
+    r"(?:repro(?:duction)?[ \t]+)?steps|expected[ \t]+(?:results?|behaviou?r|outcome)|"
+    r"actual[ \t]+(?:results?|behaviou?r|outcome)|environment|work[- \t]?arounds?|sub[- \t]?tasks?|tasks?|"
+    r"to[- \t]?dos?|implementation(?:[ \t]+(?:details|plan))?|technical[ \t]+(?:details|design|approach)|"
+    r"proposals?|proposed[ \t]+solutions?|solutions?|approach|details|comments?|remarks?|see[ \t]+also|"
+    r"related(?:[ \t]+issues)?|documentation|description|(?:original|old)[ \t]+description|summary|"
+    r"background|context|narrative|(?:user[ \t]+)?stor(?:y|ies)|overview|problem(?:[ \t]+statement)?|"
+    r"goals?|objectives?|motivation|rationale|feature|nice[ \t]+to[ \t]+haves?|edit(?:ed)?|update[ds]?|"
+    r"(?:how[ \t]+)?to[ \t]+test|test[ \t]+(?:plan|steps)|spec(?:ification)?|examples?"
 )
 _LABEL = re.compile(
     rf"""(?P<open>\*\*|__|\*|_)?[ \t]*
@@ -63,12 +67,13 @@ _LABEL = re.compile(
 _AC_IN_HEADING = re.compile(_AC_PHRASE, re.IGNORECASE)
 # Gherkin: "Scenario: name", "Scenario Outline: name", "Scenario 2 - name".
 _SCENARIO_LABEL = re.compile(
-    r"(?:\*\*|\*|__|_)?[ \t]*scenario(?:[ \t]+outline)?(?:[ \t]*#?\d+)?(?:[*_]{0,2}[ \t]*[:.\-–—]|[*_]{0,2}[ \t]*$)",
+    r"(?:\*\*|\*|__|_)?[ \t]*scenario(?:[ \t]+outline)?(?:[ \t]*#?\d+)?[*_]{0,2}[ \t]*(?:[:.\-–—]|$)",
     re.IGNORECASE,
 )
 
 # ---------------------------------------------------------------------------------------------------------------
-# Line shapes. Every pattern is anchored or bounded by a negated class, so no input makes it backtrack badly.
+# Line shapes. Every pattern is anchored, or bounded by a class that excludes its own delimiter, so no
+# input makes one backtrack over the text again and again.
 
 _NEWLINES = re.compile(r"\r\n?")
 _HIDDEN_START = re.compile(
@@ -80,42 +85,56 @@ _HIDDEN_END = {
     "`": re.compile(r"^[ \t]{0,3}`{3,}[ \t]*$", re.MULTILINE),
     "~": re.compile(r"^[ \t]{0,3}~{3,}[ \t]*$", re.MULTILINE),
 }
-# Signs that a text is Jira wiki markup, where "# item" is a numbered list item, not a heading.
+# Signs of Jira wiki markup, where "# item" is a numbered list item, not a heading.
 _JIRA_HINT = re.compile(
     r"^[ \t]*(?:h[1-6]\.|bq\.)|\{(?:code|noformat|quote|panel|color)|\[[^\]\n|]+\|[^\]\n]+\]|\(/\)",
     re.IGNORECASE | re.MULTILINE,
 )
+_ANY_LABEL = rf"(?:\*\*|__|\*|_)?[ \t]*(?:{_AC_LABEL}|{_OTHER_LABEL}|scenario)(?![^\W_]|/)"
+_QUOTE_PREFIX = r"^[ \t]*(?:(?:>[ \t]?)+|bq\.[ \t]+)?[ \t]*"
+# Lines that may be headings; everything else is skipped without looking at it line by line.
+_CANDIDATE_COMMON = (
+    rf"{_QUOTE_PREFIX}(?:h[1-6]\.|<h[1-6]|{_ANY_LABEL}"
+    r"|(?:\*\*[^*\n]+\*\*|__[^_\n]+__|\*[^*\s][^*\n]*\*)[ \t]*:?[ \t]*$"
+    rf"|(?:[*•+-]+|\d{{1,3}}[.)]|\#+)[ \t]+[*_]{{0,2}}(?:{_AC_LABEL}|{_OTHER_LABEL}))"
+    r"|^[ \t]{0,3}(?:={3,}|-{3,})[ \t]*$"
+)
+_CANDIDATE = re.compile(rf"{_CANDIDATE_COMMON}|{_QUOTE_PREFIX}\#", re.IGNORECASE | re.MULTILINE)
+_CANDIDATE_JIRA = re.compile(_CANDIDATE_COMMON, re.IGNORECASE | re.MULTILINE)
 _QUOTE = re.compile(r"[ \t]*(?:(?:>[ \t]?)+|bq\.[ \t]+)", re.IGNORECASE)
 _JIRA_HEADING = re.compile(r"[ \t]*h([1-6])\.(?![\d.])[ \t]*(.*)$", re.IGNORECASE)
 _ATX = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+(\S.*)$")
+_ATX_AT = re.compile(rf"{_QUOTE_PREFIX}(#{{1,6}})[ \t]+\S", re.IGNORECASE | re.MULTILINE)
 _HTML_HEADING = re.compile(r"[ \t]*<h([1-6])\b[^>\n]*>([^<\n]*)</h\1>[ \t]*$", re.IGNORECASE)
 _SETEXT = re.compile(r"[ \t]{0,3}(?:={3,}|-{3,})[ \t]*$")
 _BOLD_LINE = re.compile(r"[ \t]*(?:\*\*([^*\n]+)\*\*|__([^_\n]+)__|\*([^*\s][^*\n]*)\*)[ \t]*:?[ \t]*$")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # A list item: bullets (also Jira's nested "**", "##", "#-"), numbers "1." "1)" "(1)" "a)".
 _ITEM = re.compile(r"([ \t]*)([*#•‣◦▪+-]+|\d{1,3}[.)]|\(\d{1,3}\)|[a-z]\))[ \t]+(\S.*)$")
+_BULLETS = "*#•‣◦▪+-"
 _LIST_START = re.compile(r"(?:[*#•+-]+|\d{1,3}[.)])[ \t]+\S")
 _CHECKBOX = re.compile(r"\[[ xX✓✔]\][ \t]*")
-_ICON = re.compile(r"(?<!\w)\((?:/|x|on|off|!|\?|i|y|n|\+|-|\*[rgby]?|flag|flagoff)\)", re.IGNORECASE)
-_CHECKLIST = re.compile(r"[ \t]*(?:[*#+-]+[ \t]+)?\[[ xX✓✔]\][ \t]*(\S.*)$")
-_BULLETS = "*#•‣◦▪+-"
+_CHECKLIST = re.compile(r"^[ \t]*(?:[*#+-]+[ \t]+)?\[[ xX✓✔]\][ \t]*(\S.*)$", re.MULTILINE)
 _TABLE_ROW = re.compile(r"[ \t]*\|")
 # Bullets run together on one line ("AC: * a * b", as exports that lost their line breaks write them).
 _INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+([*#]+|•)[ \t]+(?=\S)")
 _INLINE_DASH = re.compile(r"(?<=\S)[ \t]+(-{1,2})[ \t]+(?=[A-Z])")
 # Struck-through text (Jira -x-, Markdown ~~x~~) is a criterion someone withdrew.
-_STRUCK_TEXT = re.compile(r"(?:-(?=[^\s-])[^\n]*(?<=[^\s-])-|~~[^\n]*~~)$")
+_STRUCK = re.compile(r"(?:-(?=[^\s-])[^\n]*(?<=[^\s-])-|~~[^\n]*~~)$")
 _STEP = re.compile(
-    r"[ \t]*(?:[*#•+-]+[ \t]+|\d{1,3}[.)][ \t]+)?(?:\[[ xX]\][ \t]*)?[*_]{0,2}(given|when|then|and|but)\b[*_]{0,2}"
-    r"[ \t]*:?[ \t]*(.*)$",
+    r"[ \t]*(?:>[ \t]?)*(?:[*#•+-]+[ \t]+|\d{1,3}[.)][ \t]+)?(?:\[[ xX]\][ \t]*)?[*_]{0,2}"
+    r"(given|when|then|and|but)\b[*_]{0,2}[ \t]*:?[ \t]*(.*)$",
     re.IGNORECASE,
+)
+_STEP_START = re.compile(
+    r"^[ \t]*(?:>[ \t]?)*(?:[*#•+-]+[ \t]+|\d{1,3}[.)][ \t]+)?(?:\[[ xX]\][ \t]*)?[*_]{0,2}given\b",
+    re.IGNORECASE | re.MULTILINE,
 )
 _WORD_WHEN = re.compile(r"\bwhen\b", re.IGNORECASE)
 # "then" as a Gherkin step, not the "and then" of a sequence of actions.
 _WORD_THEN = re.compile(r"(?<!and )(?<!or )\bthen\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][ \t]+(?=[\"'(\[]?[A-Z])")
-_ABBREVIATIONS = frozenset(
-    {"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "incl.", "no.", "mr.", "mrs.", "dr."}
-)
+_ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "incl.", "no.", "mr.", "mrs.", "dr."})
 
 # Inline markup, removed from each criterion.
 _HTML_TAG = re.compile(
@@ -129,6 +148,7 @@ _MD_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]*(?:[ \t]+\"[^\"\n]*\")?\)")
 _JIRA_LINK = re.compile(r"\[([^\]|\n]*)\|[ \t]*([^\]\n]*)\]")
 _BRACKET_URL = re.compile(r"\[[ \t]*((?:https?|ftp)://[^\]\s]+)[ \t]*\]|\[~([^\]\n]+)\]")
 _JIRA_MACRO = re.compile(r"\{(?:color|quote|panel|anchor|status)(?::[^}\n]*)?\}", re.IGNORECASE)
+_ICON = re.compile(r"(?<!\w)\((?:/|x|on|off|!|\?|i|y|n|\+|-|\*[rgby]?|flag|flagoff)\)", re.IGNORECASE)
 _EMPHASIS = (
     re.compile(r"\*\*([^*\n]+)\*\*"),
     re.compile(r"__([^_\n]+)__"),
@@ -137,6 +157,7 @@ _EMPHASIS = (
     re.compile(r"(?<![\w+])\+(?=\S)([^+\n]+?)(?<=\S)\+(?![\w+])"),
     re.compile(r"`+([^`\n]+)`+"),
 )
+# Struck-through words inside a criterion were withdrawn too.
 _STRIKE = (re.compile(r"~~[^~\n]+~~"), re.compile(r"(?<![\w-])-(?=[^\s-])[^-\n]+?(?<=[^\s-])-(?![\w-])"))
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~^<>])")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?](?:\s|$))")
@@ -152,8 +173,8 @@ def extract_acceptance_criteria(description: str | None, field: str | None = Non
     """One clean string per acceptance criterion: the dedicated field's first, then the description's new ones."""
     found: list[str] = []
     seen: set[str] = set()
-    # NOTE: the tracker's dedicated field is acceptance criteria by definition, so all of it is read as
-    # an AC section; the description then only adds criteria the field does not already state.
+    # NOTE: the tracker's dedicated field is acceptance criteria by definition, so all of it reads as an AC
+    # section (headings inside it still count); the description then adds what the field does not state.
     for text, implicit in ((field, True), (description, False)):
         if not text or not text.strip():
             continue
@@ -166,24 +187,23 @@ def extract_acceptance_criteria(description: str | None, field: str | None = Non
 
 
 def split_sections(text: str | None) -> list[Section]:
-    """Split text at its headings: Markdown, Jira wiki, bold lines and known labels such as "Notes:"."""
-    if not text:
+    """Split text at its headings: Markdown, Jira wiki, HTML, bold lines and labels such as "Notes:"."""
+    if not text or not text.strip():
         return []
     scan = _scan(text)
     sections = []
     for block in scan.blocks:
-        lines = scan.raw[block.start : block.end]
+        body = scan.raw[block.start : block.end]
         if block.heading is not None and block.heading.inline:
-            lines = [block.heading.inline, *lines]
-        body = "\n".join(_trim_blank(lines))
-        if block.heading is None and not body:
-            continue
-        sections.append(Section(None if block.heading is None else block.heading.text, body))
+            body = f"{block.heading.inline}\n{body}"
+        body = _trim_blank_lines(body)
+        if block.heading is not None or body:
+            sections.append(Section(None if block.heading is None else block.heading.text, body))
     return sections
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Scanning: hide code and comments, find headings, cut the text into blocks.
+# Scanning: hide code and comments, find the headings, cut the text into blocks.
 
 
 @dataclass(frozen=True)
@@ -201,7 +221,7 @@ class _Heading:
 
 @dataclass(frozen=True)
 class _Block:
-    """A heading (or the start of the text) and the line range under it."""
+    """A heading (None at the start of the text) and the offsets of the text under it."""
 
     heading: _Heading | None
     start: int
@@ -210,47 +230,56 @@ class _Block:
 
 @dataclass(frozen=True)
 class _Scan:
-    """The text's raw lines, its lines with code and comments blanked, and its blocks."""
+    """The text, the same text with code and comments blanked (offsets unchanged), and its blocks."""
 
-    raw: list[str]
-    lines: list[str]
+    raw: str
+    masked: str
     blocks: list[_Block]
 
 
 def _scan(text: str) -> _Scan:
     """Cut the text into blocks at its headings (never inside code blocks or HTML comments)."""
-    text = _NEWLINES.sub("\n", text)
-    raw = text.split("\n")
-    lines = _mask(text).split("\n")
-    jira = _JIRA_HINT.search(text) is not None
-    hash_list = set() if jira else _hash_list_lines(lines)
+    raw = _NEWLINES.sub("\n", text)
+    masked = _mask(raw)
+    jira = _JIRA_HINT.search(raw) is not None
+    starts = _candidate_lines(masked, jira)
+    listed = set() if jira else _hash_list_lines(masked, starts)
+    n = len(masked)
     blocks: list[_Block] = []
     heading: _Heading | None = None
-    start = 0
-    after_ac = False  # the previous non-blank line was a bare AC heading
-    i, n = 0, len(lines)
-    while i < n:
-        line = lines[i]
-        if not line.strip():
-            i += 1
-            continue
-        found, used = _heading_at(lines, i, jira, after_ac, hash_list)
+    body_start = 0
+    bare_ac_end = -1  # end of the previous candidate line when it was a bare AC heading ("AC:")
+    for start in starts:
+        if start < body_start:
+            continue  # the underline of a setext heading already taken
+        end = _line_end(masked, start)
+        line = masked[start:end]
+        after_ac = bare_ac_end >= 0 and masked[bare_ac_end:start].isspace()
+        bare_ac_end = -1
+        heading_start, body_from = start, end + 1
+        if _SETEXT.match(line):
+            found = _setext_above(masked, start, body_start)
+            if found is not None:
+                heading_start = masked.rfind("\n", 0, start - 1) + 1
+        else:
+            found = _heading_at(line, jira, after_ac, start in listed)
+            if found is None and end < n and _SETEXT.match(masked, end + 1, _line_end(masked, end + 1)):
+                found = _setext_above(masked, end + 1, body_start)
+                body_from = _line_end(masked, end + 1) + 1
         if found is None:
-            after_ac = False
-            i += 1
             continue
-        blocks.append(_Block(heading, start, i))
-        heading, start = found, i + used
-        after_ac = found.ac and not found.inline
-        i += used
-    blocks.append(_Block(heading, start, n))
-    if blocks[0].heading is None and blocks[0].start == blocks[0].end:
+        blocks.append(_Block(heading, body_start, max(heading_start - 1, body_start)))
+        heading, body_start = found, min(body_from, n)
+        if found.ac and not found.inline:
+            bare_ac_end = end
+    blocks.append(_Block(heading, body_start, n))
+    if blocks[0].heading is None and blocks[0].end <= blocks[0].start:
         blocks.pop(0)
-    return _Scan(raw, lines, blocks)
+    return _Scan(raw, masked, blocks)
 
 
 def _mask(text: str) -> str:
-    """Blank out code blocks and HTML comments, keeping every newline so lines stay aligned."""
+    """Blank out code blocks and HTML comments with spaces, keeping newlines so offsets and lines stay put."""
     out: list[str] = []
     pos, n = 0, len(text)
     while True:
@@ -267,76 +296,104 @@ def _mask(text: str) -> str:
             closer = _HIDDEN_END[m.group(1).lower() if m.group(1) else m.group(2)[0]]
             close = closer.search(text, m.end())
             end = n if close is None else close.end()
-        out.append("\n" * text.count("\n", m.start(), end))
+        out.append("\n".join(" " * len(part) for part in text[m.start() : end].split("\n")))
         pos = end
 
 
-def _hash_list_lines(lines: list[str]) -> set[int]:
-    """Indices of "# …" lines that share a paragraph with another at their depth: a numbered list, not headings."""
-    groups: dict[tuple[int, int], list[int]] = {}
-    paragraph = 0
-    for i, line in enumerate(lines):
-        first = line.lstrip()[:1]
-        if not first:
-            paragraph += 1
-        elif first == "#":
-            m = _ATX.match(line)
-            if m:
-                groups.setdefault((paragraph, len(m.group(1))), []).append(i)
-    return {i for indices in groups.values() if len(indices) > 1 for i in indices}
+def _line_end(text: str, start: int) -> int:
+    """Offset of the newline ending the line that starts at start (or the end of the text)."""
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
 
 
-def _heading_at(
-    lines: list[str], i: int, jira: bool, after_ac: bool, hash_list: set[int]
-) -> tuple[_Heading | None, int]:
-    """The heading that starts at line i and how many lines it takes, or (None, 1)."""
-    line = lines[i]
-    first = line.lstrip()[:1]
-    if first in (">", "b", "B"):
-        quote = _QUOTE.match(line)
-        if quote:
-            line = line[quote.end() :]
-            first = line.lstrip()[:1]
+def _candidate_lines(masked: str, jira: bool) -> list[int]:
+    """Start offsets of the lines that may be headings, in order."""
+    starts = {m.start() for m in (_CANDIDATE_JIRA if jira else _CANDIDATE).finditer(masked)}
+    # "The acceptance criteria for this issue are as follows:" introduces criteria like a heading does.
+    line_end = -1
+    for m in _AC_IN_HEADING.finditer(masked):
+        if m.start() < line_end:
+            continue  # the line is decided already
+        line_start = masked.rfind("\n", 0, m.start()) + 1
+        line_end = _line_end(masked, m.end())
+        if line_end - line_start < 200 and masked[line_start:line_end].rstrip().endswith(":"):
+            starts.add(line_start)
+    return sorted(starts)
+
+
+def _hash_list_lines(masked: str, starts: list[int]) -> set[int]:
+    """Starts of "# …" lines that share a paragraph with another at their depth: a numbered list, not headings."""
+    groups: list[list[tuple[int, int]]] = []
+    previous_end = -1
+    for start in starts:
+        m = _ATX_AT.match(masked, start)
+        if m is None:
+            continue
+        if previous_end < 0 or _BLANK_LINE.search(masked, previous_end, start + 1):
+            groups.append([])
+        groups[-1].append((start, len(m.group(1))))
+        previous_end = _line_end(masked, start)
+    listed: set[int] = set()
+    for group in groups:
+        per_depth = Counter(depth for _, depth in group)
+        listed.update(start for start, depth in group if per_depth[depth] > 1)
+    return listed
+
+
+def _setext_above(masked: str, underline: int, body_start: int) -> _Heading | None:
+    """The Markdown setext heading ("Title" over "-----") whose underline starts at offset underline."""
+    if underline == 0:
+        return None
+    start = masked.rfind("\n", 0, underline - 1) + 1
+    line = masked[start : underline - 1]
+    if start < body_start or not line.strip() or _ITEM.match(line):
+        return None
+    # A paragraph's last line over "---" is a rule under a paragraph, not a one-line title.
+    if start > 0 and masked[masked.rfind("\n", 0, start - 1) + 1 : start - 1].strip():
+        return None
+    return _make_heading(line.strip(), 1 if "=" in masked[underline : underline + 4] else 2, bold=False)
+
+
+def _heading_at(line: str, jira: bool, after_ac: bool, listed: bool) -> _Heading | None:
+    """The heading this line is, or None."""
+    quote = _QUOTE.match(line)
+    if quote:
+        line = line[quote.end() :]
+    stripped = line.strip()
+    first = stripped[:1]
     if first in ("h", "H"):
         m = _JIRA_HEADING.match(line)
         if m:
-            return _make_heading(m.group(2) or "", int(m.group(1)), bold=False), 1
+            return _make_heading(m.group(2), int(m.group(1)), bold=False)
     elif first == "#":
         m = _ATX.match(line)
         if m:
             depth, text = len(m.group(1)), m.group(2).rstrip("# \t")
-            if _label(text) or _is_hash_heading(text, depth, jira or i in hash_list, after_ac):
-                return _make_heading(text, depth, bold=False), 1
-            return None, 1
+            if _label(text) or _is_hash_heading(text, depth, jira or listed, after_ac):
+                return _make_heading(text, depth, bold=False)
+            return None
     elif first == "<":
         m = _HTML_HEADING.match(line)
         if m:
-            return _make_heading(m.group(2), int(m.group(1)), bold=False), 1
-    if i + 1 < len(lines) and lines[i + 1].lstrip()[:1] in ("=", "-") and _SETEXT.match(lines[i + 1]):
-        if (i == 0 or not lines[i - 1].strip()) and not _ITEM.match(line):
-            return _make_heading(line.strip(), 1 if "=" in lines[i + 1] else 2, bold=False), 2
+            return _make_heading(m.group(2), int(m.group(1)), bold=False)
     if first in ("*", "_"):
         m = _BOLD_LINE.match(line)
         if m:
             text = m.group(1) or m.group(2) or m.group(3)
             if _label(text) or _AC_IN_HEADING.search(text) or _looks_like_title(text):
-                return _make_heading(text, None, bold=True), 1
-    item = _ITEM.match(line) if first and (first in "*#•‣◦▪+-(0123456789" or first.islower()) else None
+                return _make_heading(text, None, bold=True)
+    item = _ITEM.match(line)
     if item:
         # "1. Acceptance criteria" used as a heading inside a numbered outline.
         found = _label(item.group(3))
-        if found and not found[2]:
-            return _make_heading(item.group(3), None, bold=False), 1
-        return None, 1
-    stripped = line.strip()
+        return _make_heading(item.group(3), None, bold=False) if found and not found[2] else None
     if _label(stripped):
-        return _make_heading(stripped, None, bold=False), 1
-    if first in ("s", "S", "*", "_") and _SCENARIO_LABEL.match(stripped):
-        return _Heading(_clean(stripped).rstrip(":"), True, False, None, False, "", gherkin=True), 1
-    # "The acceptance criteria for this issue are as follows:" introduces criteria like a heading does.
-    if stripped.endswith(":") and len(stripped) < 200 and _AC_IN_HEADING.search(stripped):
-        return _Heading(_clean(stripped).rstrip(":"), True, False, None, False, ""), 1
-    return None, 1
+        return _make_heading(stripped, None, bold=False)
+    if _SCENARIO_LABEL.match(stripped):
+        return _Heading(_clean(stripped).rstrip(":"), True, False, None, False, "", gherkin=True)
+    if stripped.endswith(":") and _AC_IN_HEADING.search(stripped):
+        return _Heading(_clean(stripped).rstrip(":"), True, False, None, False, "")
+    return None
 
 
 def _is_hash_heading(text: str, depth: int, listed: bool, after_ac: bool) -> bool:
@@ -361,15 +418,14 @@ def _label(text: str) -> tuple[bool, str, str] | None:
     rest = m.group("rest").strip()
     is_ac = m.group("ac") is not None
     if rest and not (m.group("colon") or m.group("sep")):
-        # "Acceptance criteria # Be able to …": a list run on after the label; else a sentence.
+        # "Acceptance criteria # Be able to …": a list run on after the label; else it is a sentence.
         if not (is_ac and _LIST_START.match(rest)):
             return None
-    label = m.group("ac") or m.group("other")
-    return is_ac, _SPACES.sub(" ", label), rest
+    return is_ac, _SPACES.sub(" ", m.group("ac") or m.group("other")), rest
 
 
 def _make_heading(text: str, level: int | None, *, bold: bool) -> _Heading:
-    """A heading from its text: an AC heading, a known label, or any other title."""
+    """A heading from its text: an AC heading, a known label, a Gherkin scenario, or any other title."""
     found = _label(text)
     if found:
         is_ac, label, inline = found
@@ -380,14 +436,14 @@ def _make_heading(text: str, level: int | None, *, bold: bool) -> _Heading:
     return _Heading(clean, _AC_IN_HEADING.search(text) is not None, False, level, bold, "")
 
 
-def _trim_blank(lines: list[str]) -> list[str]:
-    """Lines without the blank ones at either end."""
-    start, end = 0, len(lines)
-    while start < end and not lines[start].strip():
-        start += 1
-    while end > start and not lines[end - 1].strip():
-        end -= 1
-    return lines[start:end]
+def _trim_blank_lines(text: str) -> str:
+    """Text without the blank lines at either end (indentation of the first line kept)."""
+    start = 0
+    for m in re.finditer(r"[ \t]*\n", text):
+        if m.start() != start:
+            break
+        start = m.end()
+    return text[start:].rstrip()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -399,14 +455,17 @@ def _extract(text: str, *, implicit_ac: bool) -> list[str]:
     scan = _scan(text)
     has_headings = any(block.heading is not None for block in scan.blocks)
     found: list[str] = []
+    done: dict[tuple[str, bool], list[str]] = {}  # a repeated section is read once
     in_ac, ac_level = implicit_ac, None
     for block in scan.blocks:
+        if len(found) >= _MAX_CRITERIA:
+            break
         heading = block.heading
-        lines = scan.lines[block.start : block.end]
+        body = scan.masked[block.start : block.end]
         if heading is not None and heading.gherkin:
-            # NOTE: "Scenario:" also heads the steps to reproduce a bug ("Scenario: 1. create a route …"),
-            # so under it only Given/When/Then steps count; it leaves any enclosing AC section open.
-            found.extend(_criteria_outside(lines, checklists=False, allow_when=True))
+            # NOTE: "Scenario:" also heads a bug's steps to reproduce ("Scenario: 1. create a route …"), so
+            # under it only Given/When/Then steps count; it leaves an enclosing AC section open.
+            found.extend(_criteria_outside(body, checklists=False, allow_when=True))
             continue
         if heading is not None:
             if heading.ac:
@@ -414,22 +473,23 @@ def _extract(text: str, *, implicit_ac: bool) -> list[str]:
             elif not (in_ac and _subordinate(heading, ac_level)):
                 in_ac = False
             if heading.ac and heading.inline and not _LIST_START.match(heading.inline):
-                # NOTE: "AC: users can export" is a one-line field: only that line is a criterion, and
-                # the lines after it are ordinary text. A run-on list ("AC: * a * b") goes on like a section.
-                found.extend(_criteria_in_section([heading.inline]))
-                found.extend(_criteria_outside(lines, checklists=False))
+                # NOTE: "AC: users can export" is a one-line field: that line is the criterion and the
+                # lines after it are ordinary text. A run-on list ("AC: * a * b") goes on like a section.
+                found.extend(_criteria_in_section(heading.inline))
+                found.extend(_criteria_outside(body, checklists=False))
                 in_ac = False
                 continue
             if heading.inline:
-                lines = [heading.inline, *lines]
-        if in_ac:
-            found.extend(_criteria_in_section(lines))
-        else:
-            # NOTE: outside an AC section, checklist items ("- [ ] …", Jira "(/)") count only when the
-            # description has no headings at all: then the checklist is its only structure and states
-            # what "done" means. Under any other heading ("Tasks", "Checklist") it is a to-do list.
-            found.extend(_criteria_outside(lines, checklists=not has_headings))
-    return found
+                body = f"{heading.inline}\n{body}"
+        # NOTE: outside an AC section, checklist items ("- [ ] …") count only when the description has no
+        # headings at all: then the checklist is its only structure and says what "done" means. Under any
+        # other heading ("Tasks", "Checklist") it is a to-do list. Jira's (/) (x) icons outside AC sections
+        # mark test results, not criteria.
+        key = (body, in_ac)
+        if key not in done:
+            done[key] = _criteria_in_section(body) if in_ac else _criteria_outside(body, checklists=not has_headings)
+        found.extend(done[key])
+    return found[:_MAX_CRITERIA]
 
 
 def _subordinate(heading: _Heading, ac_level: int | None) -> bool:
@@ -443,72 +503,71 @@ def _subordinate(heading: _Heading, ac_level: int | None) -> bool:
 
 @dataclass
 class _Unit:
-    """One piece of an AC section: a list item, a plain line, a scenario or a blank line."""
+    """One piece of an AC section: a list item, a plain line or a scenario."""
 
-    kind: str  # "item", "plain", "scenario", "blank"
-    text: str = ""
+    kind: str  # "item", "plain" or "scenario"
+    text: str
     depth: int = 0
 
 
-def _criteria_in_section(lines: list[str]) -> list[str]:
-    """Criteria of an AC section: its scenarios, list items, and else its lines and sentences."""
-    return _compose(_units(lines))
+def _criteria_in_section(text: str) -> list[str]:
+    """Criteria of an AC section: its scenarios and list items, and else its lines and sentences."""
+    return _compose(_units(text))
 
 
-def _units(lines: list[str]) -> list[_Unit]:
+def _units(text: str) -> list[_Unit]:
     """Read the section's lines into items, plain lines and scenarios, joining lazy continuation lines."""
     units: list[_Unit] = []
     last_item: _Unit | None = None  # the item an unmarked line right below it continues (as in Markdown)
     no_scenario_until = 0
-    i, n = 0, len(lines)
-    while i < n:
-        line = lines[i]
-        if line.lstrip()[:1] in (">", "b", "B"):
-            quote = _QUOTE.match(line)
-            line = line[quote.end() :] if quote else line
+    pos, n = 0, len(text)
+    while pos < n and len(units) < _MAX_CRITERIA:
+        end = _line_end(text, pos)
+        line = text[pos:end]
+        quote = _QUOTE.match(line) if line.lstrip()[:1] in (">", "b", "B") else None
+        if quote:
+            line = line[quote.end() :]
         if not line.strip():
-            units.append(_Unit("blank"))
-            last_item, i = None, i + 1
+            last_item, pos = None, end + 1
             continue
-        if i >= no_scenario_until:
-            scenario, end = _scenario(lines, i, allow_when=True)
+        if pos >= no_scenario_until:
+            scenario, after = _scenario_at(text, pos, allow_when=True)
             if scenario is not None:
                 units.append(_Unit("scenario", scenario))
-                last_item, i = None, end
+                last_item, pos = None, after
                 continue
-            no_scenario_until = end  # no line of this run starts a scenario either
+            no_scenario_until = after  # no line of this run starts a scenario either
+        pos = end + 1
         if _TABLE_ROW.match(line):
-            i += 1
             continue
         item = _ITEM.match(line)
         if item:
             marker = item.group(2)
             depth = len(item.group(1).expandtabs(4)) // 2 + (len(marker) if marker[0] in _BULLETS else 1)
-            head, *more = _split_run_on(item.group(3), dashes=marker[0] == "-")
-            last_item = _item(head[1], depth)
+            (_, head), *more = _split_run_on(item.group(3), dashes=marker[0] == "-")
+            last_item = _item(head, depth)
             if last_item is not None:
                 units.append(last_item)
         else:
-            head, *more = _split_run_on(line.strip(), dashes=False)
-            text = "" if _struck(head[1]) else _clean(head[1])
-            if text and last_item is not None and not text.endswith(":"):
-                last_item.text = _SPACE_BEFORE_PUNCT.sub(r"\1", f"{last_item.text} {text}")
-            elif text:
-                units.append(_Unit("plain", text))
+            (_, head), *more = _split_run_on(line.strip(), dashes=False)
+            plain = "" if _struck(head) else _clean(head)
+            if plain and last_item is not None and not plain.endswith(":"):
+                last_item.text = _SPACE_BEFORE_PUNCT.sub(r"\1", f"{last_item.text} {plain}")
+            elif plain:
+                units.append(_Unit("plain", plain))
                 last_item = None
         for marker, piece in more:
             last_item = _item(piece, len(marker))
             if last_item is not None:
                 units.append(last_item)
-        i += 1
     return units
 
 
 def _item(text: str, depth: int) -> _Unit | None:
     """A list item unit, or None when the item is struck through (withdrawn) or empty."""
-    text = text.strip()
     if _struck(text):
         return None
+    text = text.strip()
     checkbox = _CHECKBOX.match(text)
     text = _clean(text[checkbox.end() :] if checkbox else text)
     return _Unit("item", text, depth) if text else None
@@ -516,48 +575,46 @@ def _item(text: str, depth: int) -> _Unit | None:
 
 def _split_run_on(text: str, *, dashes: bool) -> list[tuple[str, str]]:
     """Split "a * b ** c" into ("", "a"), ("*", "b"), ("**", "c"); dashes also splits "a - B" runs."""
-    pattern = _INLINE_DASH if dashes else _INLINE_BULLET
-    if not any(c in text for c in ("*", "#", "•", "-")):
+    if "*" not in text and "#" not in text and "•" not in text and not (dashes and "-" in text):
         return [("", text)]
     pieces: list[tuple[str, str]] = []
     marker, pos = "", 0
-    for m in pattern.finditer(text):
+    for m in (_INLINE_DASH if dashes else _INLINE_BULLET).finditer(text):
         after = text[m.end() : m.end() + 1]
         if after.isdigit() and (m.group(1)[0] == "#" or text[m.start() - 1 : m.start()].isdigit()):
             continue  # "issue # 12", "2 * 3"
         pieces.append((marker, text[pos : m.start()]))
         marker, pos = m.group(1), m.end()
+        if len(pieces) >= _MAX_CRITERIA:
+            return pieces
     pieces.append((marker, text[pos:]))
     if dashes:
         # A dash-list line may also run "*" bullets on: split each piece again.
-        return [(m2 or mk, p2) for mk, p in pieces for m2, p2 in _split_run_on(p, dashes=False)]
+        return [(sub or mark, p) for mark, piece in pieces for sub, p in _split_run_on(piece, dashes=False)]
     return pieces
 
 
 def _compose(units: list[_Unit]) -> list[str]:
     """Turn units into criteria; a lead-in prefixes each item it introduces ("Users can see: the total")."""
     found: list[str] = []
-    # NOTE: an item with sub-items introduces them ("Filters" + "** accepts quoted strings" reads
-    # "Filters: accepts quoted strings"), unless it is a full sentence of its own (ends in . ! ?);
-    # then it is a criterion and its sub-items are criteria too. Open items: [depth, text, lead, has_children].
+    # NOTE: an item with sub-items introduces them ("Filters" + "** accept quoted strings" reads
+    # "Filters: accept quoted strings") unless it is a full sentence of its own (ends in . ! ?): then it
+    # is a criterion and so is each sub-item. Open items: [depth, text, is_lead_in, has_sub_items].
     parents: list[list] = []
     lead: str | None = None  # a plain line ending in ":" waiting for the items it introduces
     lead_used = False
 
     def prefix() -> str:
         parts = [lead] if lead else []
-        parts += [_colon(text) for _, text, is_lead, _ in parents if is_lead]
-        return " ".join(parts)
+        return " ".join(parts + [_colon(text) for _, text, is_lead, _ in parents if is_lead])
 
     def close_items(depth: int) -> None:
         while parents and parents[-1][0] >= depth:
-            _, text, is_lead, has_children = parents.pop()
-            if is_lead and not has_children:  # an item without sub-items is a criterion of its own
+            _, text, is_lead, has_sub_items = parents.pop()
+            if is_lead and not has_sub_items:  # an item without sub-items is a criterion of its own
                 found.append(_join(prefix(), text))
 
     for unit in units:
-        if unit.kind == "blank":
-            continue
         if unit.kind == "item":
             close_items(unit.depth)
             if parents:
@@ -591,79 +648,85 @@ def _colon(text: str) -> str:
     return text if text.endswith(":") else f"{text}:"
 
 
-def _join(prefix: str, text: str) -> str:
+def _join(prefix: str | None, text: str) -> str:
     """A lead-in and what it introduces, as one criterion."""
     return f"{prefix} {text}" if prefix else text
 
 
-def _criteria_outside(lines: list[str], *, checklists: bool, allow_when: bool = False) -> list[str]:
+def _criteria_outside(text: str, *, checklists: bool, allow_when: bool = False) -> list[str]:
     """Criteria outside any AC section: Given/When/Then scenarios, and checklist items if allowed."""
     found: list[str] = []
-    i, n = 0, len(lines)
-    no_scenario_until = 0
-    while i < n:
-        line = lines[i]
-        if i >= no_scenario_until and (allow_when or "iven" in line or "IVEN" in line):
-            scenario, end = _scenario(lines, i, allow_when=allow_when)
+    if allow_when:
+        pos = 0
+        while pos < len(text) and len(found) < _MAX_CRITERIA:
+            scenario, pos = _scenario_at(text, pos, allow_when=True)
             if scenario is not None:
                 found.append(scenario)
-                i = end
+    else:
+        resume = 0
+        for m in _STEP_START.finditer(text):
+            if m.start() < resume:
                 continue
-            no_scenario_until = end
-        if checklists:
-            m = _CHECKLIST.match(line)
-            if m and not _struck(m.group(1)):
-                text = _clean(m.group(1))
-                if _has_words(text):
-                    found.append(text)
-        i += 1
+            scenario, resume = _scenario_at(text, m.start(), allow_when=False)
+            if scenario is not None:
+                found.append(scenario)
+                if len(found) >= _MAX_CRITERIA:
+                    break
+    if checklists:
+        for m in _CHECKLIST.finditer(text):
+            if not _struck(m.group(1)):
+                item = _clean(m.group(1))
+                if _has_words(item):
+                    found.append(item)
     return found
 
 
 def _step(line: str) -> tuple[str, str] | None:
     """(keyword, rest) when the line is a Gherkin step ("- **Given** a cart" → ("given", "a cart"))."""
     m = _STEP.match(line)
-    if m is None:
-        return None
-    return m.group(1).lower(), m.group(2)
+    return None if m is None else (m.group(1).lower(), m.group(2))
 
 
-def _scenario(lines: list[str], i: int, *, allow_when: bool) -> tuple[str | None, int]:
-    """The scenario starting at line i as one criterion, and the line after its run of steps."""
-    first = _step(lines[i])
+def _scenario_at(text: str, pos: int, *, allow_when: bool) -> tuple[str | None, int]:
+    """The scenario whose first step starts at offset pos as one criterion, and the offset after its run."""
+    n = len(text)
+    end = _line_end(text, pos)
+    first = _step(text[pos:end])
     if first is None or first[0] not in (("given", "when") if allow_when else ("given",)):
-        return None, i + 1
-    one_line = _says_then(first[0], first[1])  # "Given a cart, when I sign in, then I see it"
-    steps = [first]
-    j, n = i + 1, len(lines)
-    while j < n:
-        if not lines[j].strip():
+        return None, end + 1
+    one_line = _says_then(*first)  # "Given a cart, when I sign in, then I see it"
+    steps, keywords = [first], {first[0]}
+    after = pos = end + 1
+    while pos < n:
+        end = _line_end(text, pos)
+        line = text[pos:end]
+        if not line.strip():
             # Blank lines may separate the steps of one scenario, not two scenarios.
-            k = j + 1
-            while k < n and not lines[k].strip():
-                k += 1
-            following = _step(lines[k]) if k < n else None
+            nxt = end + 1
+            while nxt < n and not text[nxt : _line_end(text, nxt)].strip():
+                nxt = _line_end(text, nxt) + 1
+            following = _step(text[nxt : _line_end(text, nxt)]) if nxt < n else None
             if following is None or following[0] in ("given", "when"):
                 break
-            j = k
+            pos = nxt
             continue
-        step = _step(lines[j])
-        if step is None or (one_line and step[0] not in ("and", "but")) or _starts_new_scenario(step, steps):
+        step = _step(line)
+        if step is None or (one_line and step[0] not in ("and", "but")) or _starts_new(step, keywords):
             break
         steps.append(step)
-        j += 1
-    if one_line or any(keyword == "then" for keyword, _ in steps):
-        return _join_steps(steps), j
-    return None, j
+        keywords.add(step[0])
+        after = pos = end + 1
+    if one_line or "then" in keywords:
+        return _join_steps(steps), after
+    return None, after
 
 
-def _starts_new_scenario(step: tuple[str, str], steps: list[tuple[str, str]]) -> bool:
+def _starts_new(step: tuple[str, str], keywords: set[str]) -> bool:
     """Whether a Given or When step begins another scenario rather than continuing this one."""
     keyword, rest = step
     if keyword not in ("given", "when"):
         return False
-    seen = {kw for kw, _ in steps}
-    return "then" in seen or (keyword == "given" and "when" in seen) or _says_then(keyword, rest)
+    return "then" in keywords or (keyword == "given" and "when" in keywords) or _says_then(keyword, rest)
 
 
 def _says_then(keyword: str, rest: str) -> bool:
@@ -674,16 +737,18 @@ def _says_then(keyword: str, rest: str) -> bool:
         if when is None:
             return False
         start = when.end()
+    elif keyword != "when":
+        return False
     return _WORD_THEN.search(rest, start) is not None
 
 
 def _join_steps(steps: list[tuple[str, str]]) -> str:
-    """ "Given a cart" + "And I am signed out" + "When …" → "Given a cart and I am signed out, when …"."""
+    """"Given a cart" + "And I am signed out" + "When …" → "Given a cart and I am signed out, when …"."""
     parts: list[str] = []
     for n, (keyword, rest) in enumerate(steps):
         rest = _clean(rest).rstrip(".;,")
         if n == 0:
-            parts.append(f"{keyword.capitalize()} {rest}".strip())
+            parts.append(f"{keyword.capitalize()} {rest}".rstrip())
         elif keyword in ("and", "but", "given"):
             parts.append(f" {'and' if keyword == 'given' else keyword} {rest}".rstrip())
         else:
@@ -700,7 +765,7 @@ def _sentences(text: str) -> list[str]:
     for m in _SENTENCE_END.finditer(text):
         word = text[start : m.start() + 1].rsplit(None, 1)[-1].lower()
         if word in _ABBREVIATIONS or (len(word) == 2 and word[0].isalpha()):
-            continue  # "e.g. Foo", an initial "J. Smith"
+            continue  # "e.g. Foo", an initial as in "J. Smith"
         pieces.append(text[start : m.start() + 1].strip())
         start = m.end()
     pieces.append(text[start:].strip())
@@ -708,8 +773,8 @@ def _sentences(text: str) -> list[str]:
 
 
 def _struck(text: str) -> bool:
-    """Whether the whole text is struck through (closing marks may hide inside a link: "-… [x|url]-")."""
-    return _STRUCK_TEXT.match(text.strip().rstrip(" .])*_")) is not None
+    """Whether the whole text is struck through (its closing mark may hide in a link: "-… [x|url]-")."""
+    return _STRUCK.match(text.strip().rstrip(" .])*_")) is not None
 
 
 def _has_words(text: str) -> bool:
@@ -718,7 +783,7 @@ def _has_words(text: str) -> bool:
 
 
 def _clean(text: str) -> str:
-    """Text without inline markup, list markers and icons, whitespace collapsed."""
+    """Text without inline markup, icons and escapes, whitespace collapsed."""
     if "<" in text:
         text = _HTML_TAG.sub(" ", text)
     if "!" in text:
@@ -730,20 +795,18 @@ def _clean(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     if "{" in text:
-        text = _unwrap(text, "{{", "}}")
-        text = _JIRA_MACRO.sub("", text)
+        text = _JIRA_MACRO.sub("", _unwrap(text, "{{", "}}"))
     if "(" in text:
         text = _ICON.sub("", text)
     if "~" in text or "-" in text:
         for pattern in _STRIKE:
             text = pattern.sub("", text)
-    if any(c in text for c in "*_+`"):
+    if "*" in text or "_" in text or "+" in text or "`" in text:
         for pattern in _EMPHASIS:
             text = pattern.sub(r"\1", text)
     if "\\" in text:
         text = _ESCAPE.sub(r"\1", text.replace("\\\\", " "))
-    text = _SPACES.sub(" ", text).strip()
-    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text).strip())
     return text.strip(" \t;,")
 
 

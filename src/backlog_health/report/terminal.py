@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from backlog_health.model import RunResult
-from backlog_health.report.views import CRITERION_LABELS, build_view
+from backlog_health.report.views import CRITERION_LABELS, build_view, plural
 
 _BAND_COLOURS = {"healthy": "green", "needs attention": "yellow", "unhealthy": "red"}
 _SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -16,9 +16,10 @@ def summary_lines(result: RunResult, n_worst: int = 5) -> list[str]:
     view = build_view(result)
     band = click.style(f"{view.health_score}/100 ({view.band})", fg=_BAND_COLOURS[view.band], bold=True)
     severities = ", ".join(
-        click.style(f"{count} {severity}{'s' if count != 1 else ''}", fg=_SEVERITY_COLOURS[severity])
+        click.style(plural(count, severity), fg=_SEVERITY_COLOURS[severity])
         for severity, count in view.by_severity
-    )
+        if count
+    ) or "none"
     lines = [
         f"{view.source_kind}: {view.source_location} · {view.n_items} items"
         + (f" · {view.n_skipped} skipped" if view.n_skipped else ""),

@@ -31,7 +31,7 @@ CRITERION_LABELS = {
     "linked": "Linked to an epic",
 }
 N_WORST = 10
-N_EXAMPLES = 3
+N_EXAMPLES = 5
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ class CriterionView:
     rationale: str
     fix: str
     examples: tuple[tuple[ItemView, FindingView], ...]
+    n_more: int  # findings not shown as examples
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ class ReportView:
     n_findings: int
     n_skipped: int
     by_severity: tuple[tuple[str, int], ...]
+    severity_text: str  # "2 errors, 19 warnings, 4 info"
+    mean_item_score: int  # the item-quality half of the health score
     criteria: tuple[CriterionView, ...]
     worst: tuple[ItemView, ...]
     items: tuple[ItemView, ...]
@@ -113,6 +116,16 @@ class ReportView:
     notes: tuple[str, ...]
     nlp: str
     rules_run: int
+
+
+def plural(count: int, noun: str) -> str:
+    """"1 finding", "2 findings"; "info" does not take an s."""
+    return f"{count} {noun}" if count == 1 or noun == "info" else f"{count} {noun}s"
+
+
+def severity_text(counts: dict[str, int]) -> str:
+    """Counts by severity in words, severities with no finding left out."""
+    return ", ".join(plural(counts[s], s) for s in SEVERITIES if counts.get(s)) or "none"
 
 
 def safe_url(url: str | None) -> str | None:
@@ -198,6 +211,7 @@ def _criterion_views(result: RunResult, items: list[ItemView]) -> tuple[Criterio
                 rationale=rationale,
                 fix=fix,
                 examples=tuple(pairs[:N_EXAMPLES]),
+                n_more=max(0, len(pairs) - N_EXAMPLES),
             )
         )
     return tuple(sorted(views, key=lambda view: -view.n_findings))
@@ -229,6 +243,8 @@ def build_view(result: RunResult) -> ReportView:
         n_findings=summary.n_findings,
         n_skipped=summary.n_skipped,
         by_severity=tuple((severity, dict(summary.by_severity).get(severity, 0)) for severity in SEVERITIES),
+        severity_text=severity_text(dict(summary.by_severity)),
+        mean_item_score=round(sum(item.score for item in items) / len(items)) if items else 100,
         criteria=_criterion_views(result, items),
         worst=tuple(worst),
         items=tuple(items),

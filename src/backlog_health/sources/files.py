@@ -333,6 +333,11 @@ class _CsvState:
         return notes
 
 
+def _printable(text: str) -> str:
+    """Text safe for a one-line message: control and replacement characters dropped."""
+    return "".join(ch for ch in text if ch.isprintable() and ch != "\ufffd")
+
+
 def read_csv(text: str, name: str) -> Loaded:
     """One item per data row; columns mapped by header name (Jira export or plain headers)."""
     # NOTE: process-wide, but only ever raised: Jira descriptions of several MB are real (TAWOS APSTUD).
@@ -342,7 +347,8 @@ def read_csv(text: str, name: str) -> Loaded:
     header = next((row for row in rows if any(cell.strip() for cell in row)), [])
     columns = _map_columns(header)
     if "title" not in columns:
-        found = ", ".join(cell.strip() for cell in header[:8] if cell.strip())
+        shown = [_printable(cell.strip())[:30] for cell in header[:8] if cell.strip()]
+        found = ", ".join(shown)[:160] or "nothing"
         raise InputError(f"{name}: no title column (found: {found}); name one column {TITLE_HEADERS}")
     items: list[BacklogItem] = []
     skipped: list[SkippedItem] = []
