@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -162,28 +163,45 @@ def _write_outputs(result: RunResult, wanted: dict[str, str]) -> list[str]:
     return [dest for dest in wanted.values() if dest != "-"]
 
 
-def _run(
-    loaded: Loaded,
-    config: Config,
-    outputs: dict[str, str | None],
-    quiet: bool,
-    debug: bool,
-    exit_zero: bool,
-) -> None:
-    wanted = _destinations(outputs)
-    ruleset = build_rules(config)
-    result = analyze(loaded, config, ruleset, progress=_progress(quiet), strict=debug)
+@dataclass(frozen=True)
+class RunOptions:
+    """The options `analyze` and `demo` share."""
+
+    html_path: str | None
+    json_path: str | None
+    markdown_path: str | None
+    fail_under: float | None
+    fail_on: str | None
+    exit_zero: bool
+    config_path: Path | None
+    quiet: bool
+    debug: bool
+
+    @property
+    def outputs(self) -> dict[str, str | None]:
+        """Requested output paths by format."""
+        return {"html": self.html_path, "json": self.json_path, "markdown": self.markdown_path}
+
+
+def _run(load: Callable[[], Loaded], options: RunOptions) -> list[str]:
+    """Check the outputs, load, analyze, write the reports and the summary; exit 1 on a failed threshold."""
+    _setup_logging(options.debug)
+    config = _config(options.config_path, options.fail_under, options.fail_on)
+    wanted = _destinations(options.outputs)
+    loaded = load()
+    result = analyze(loaded, config, build_rules(config), progress=_progress(options.quiet), strict=options.debug)
     written = _write_outputs(result, wanted)
-    if not quiet:
+    if not options.quiet:
         for line in summary_lines(result):
             click.echo(line, err=True)
         for path in written:
             click.echo(f"report written: {path}", err=True)
     failed = _threshold_failed(result, config)
-    if failed and not exit_zero:
-        if not quiet:
+    if failed and not options.exit_zero:
+        if not options.quiet:
             click.echo(f"backlog-health: threshold failed: {failed}", err=True)
         sys.exit(EXIT_THRESHOLD)
+    return written
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -200,18 +218,7 @@ def main() -> None:
 @output_options
 @common_options
 @handle_errors
-def analyze_command(
-    path: Path | None,
-    html_path: str | None,
-    json_path: str | None,
-    markdown_path: str | None,
-    fail_under: float | None,
-    fail_on: str | None,
-    exit_zero: bool,
-    config_path: Path | None,
-    quiet: bool,
-    debug: bool,
-) -> None:
+def analyze_command(path: Path | None, **options: Any) -> None:
     """Analyze a backlog file (.txt, .csv or .json) and write reports.
 
     \b
@@ -220,43 +227,24 @@ def analyze_command(
     """
     from backlog_health.sources.files import load_file
 
-    _setup_logging(debug)
     if path is None:
         raise click.UsageError("give a backlog file to analyze, e.g. `backlog-health analyze backlog.csv`")
-    config = _config(config_path, fail_under, fail_on)
-    outputs = {"html": html_path, "json": json_path, "markdown": markdown_path}
-    _run(load_file(path), config, outputs, quiet, debug, exit_zero)
+    _run(lambda: load_file(path), RunOptions(**options))
 
 
 @main.command("demo")
 @output_options
 @common_options
 @handle_errors
-def demo_command(
-    html_path: str | None,
-    json_path: str | None,
-    markdown_path: str | None,
-    fail_under: float | None,
-    fail_on: str | None,
-    exit_zero: bool,
-    config_path: Path | None,
-    quiet: bool,
-    debug: bool,
-) -> None:
-    """Analyze the bundled sample backlog and write its HTML report."""
+def demo_command(**options: Any) -> None:
+    """Analyze the bundled sample backlog, write its HTML report and print the report's path."""
     from backlog_health.sources.sample import load_sample
 
-    _setup_logging(debug)
-    config = _config(config_path, fail_under, fail_on)
-    outputs = {"html": html_path, "json": json_path, "markdown": markdown_path}
-    if not any(outputs.values()):
-        outputs["html"] = DEFAULT_HTML
-    try:
-        _run(load_sample(), config, outputs, quiet, debug, exit_zero=True)
-    finally:
-        for dest in (d for d in outputs.values() if d and d != "-"):
-            if Path(dest).is_file():
-                click.echo(Path(dest).resolve())
+    run_options = RunOptions(**options)
+    written = _run(load_sample, run_options)
+    if not run_options.quiet:
+        for path in written:
+            click.echo(Path(path).resolve())
 
 
 def _story_items(texts: tuple[str, ...]) -> list[BacklogItem]:
