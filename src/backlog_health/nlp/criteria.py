@@ -32,35 +32,139 @@ class Section:
 # Vocabulary: the headings the tool understands, as a PO would write them.
 
 # Phrases that name acceptance criteria wherever they stand in a heading ("Product acceptance criteria").
-_AC_PHRASE = (
-    r"acceptance[ \t]+criteri(?:a|on|ons|as)|acceptance[ \t]+tests?|definition[ \t]+of[ \t]+done|"
-    r"done[ \t]+criteria|success[ \t]+criteria|conditions?[ \t]+of[ \t]+satisfaction|test[ \t]+criteria"
-)
+_AC_PHRASES = [
+    r"acceptance[ \t]+criteri(?:a|on|ons|as)",
+    r"acceptance[ \t]+tests?",
+    r"definition[ \t]+of[ \t]+done",
+    r"done[ \t]+criteria",
+    r"success[ \t]+criteria",
+    r"conditions?[ \t]+of[ \t]+satisfaction",
+    r"test[ \t]+criteria",
+]
 # Short labels that name acceptance criteria only as a label ("AC:", "DoD"). "ACs" but not "ACS" or "acs",
 # which name other things (a cloud service, an npm package).
-_AC_LABEL = _AC_PHRASE + r"|done[ \t]+when|scenarios|acceptance|a/c|a\.c\.|(?-i:ACs|Acs)|ac|dod"
+_AC_LABELS = [
+    *_AC_PHRASES,
+    r"done[ \t]+when",
+    "scenarios",
+    "acceptance",
+    "a/c",
+    r"a\.c\.",
+    "(?-i:ACs|Acs)",
+    "ac",
+    "dod",
+]
 # Labels of other sections: they end an acceptance-criteria section even without heading markup.
-_OTHER_LABEL = (
-    r"(?:technical|tech|implementation|dev|developer|design|additional|other|release|qa|test(?:ing)?)"
-    r"[ \t]+notes?|notes?|nb|out[ \t]+of[ \t]+scope|not[ \t]+in[ \t]+scope|non[- \t]?goals?|"
-    r"open[ \t]+questions?|questions?|assumptions?|dependenc(?:y|ies)|risks?|references?|links?|resources?|"
-    r"attachments?|mock[- \t]?ups?|designs?|screenshots?|(?:steps[ \t]+)?to[ \t]+reproduce|"
-    r"(?:repro(?:duction)?[ \t]+)?steps|expected[ \t]+(?:results?|behaviou?r|outcome)|"
-    r"actual[ \t]+(?:results?|behaviou?r|outcome)|environment|work[- \t]?arounds?|sub[- \t]?tasks?|tasks?|"
-    r"to[- \t]?dos?|implementation(?:[ \t]+(?:details|plan))?|technical[ \t]+(?:details|design|approach)|"
-    r"proposals?|proposed[ \t]+solutions?|solutions?|approach|details|comments?|remarks?|see[ \t]+also|"
-    r"related(?:[ \t]+issues)?|documentation|description|(?:original|old)[ \t]+description|summary|"
-    r"background|context|narrative|(?:user[ \t]+)?stor(?:y|ies)|overview|problem(?:[ \t]+statement)?|"
-    r"goals?|objectives?|motivation|rationale|feature|nice[ \t]+to[ \t]+haves?|edit(?:ed)?|update[ds]?|"
-    r"(?:how[ \t]+)?to[ \t]+test|test[ \t]+(?:plan|steps)|spec(?:ification)?|examples?"
-)
+_OTHER_LABELS = [
+    *(
+        rf"{kind}[ \t]+notes?"
+        for kind in (
+            "technical",
+            "tech",
+            "implementation",
+            "dev",
+            "developer",
+            "design",
+            "additional",
+            "other",
+            "release",
+            "qa",
+            "testing",
+            "test",
+        )
+    ),
+    "notes?",
+    "nb",
+    r"out[ \t]+of[ \t]+scope",
+    r"not[ \t]+in[ \t]+scope",
+    r"non[- \t]?goals?",
+    r"open[ \t]+questions?",
+    "questions?",
+    "assumptions?",
+    "dependenc(?:y|ies)",
+    "risks?",
+    "references?",
+    "links?",
+    "resources?",
+    "attachments?",
+    r"mock[- \t]?ups?",
+    "designs?",
+    "screenshots?",
+    r"steps[ \t]+to[ \t]+reproduce",
+    r"to[ \t]+reproduce",
+    r"repro(?:duction)?[ \t]+steps",
+    "steps",
+    r"expected[ \t]+(?:results?|behaviou?r|outcome)",
+    r"actual[ \t]+(?:results?|behaviou?r|outcome)",
+    "environment",
+    r"work[- \t]?arounds?",
+    r"sub[- \t]?tasks?",
+    "tasks?",
+    r"to[- \t]?dos?",
+    r"implementation(?:[ \t]+(?:details|plan))?",
+    r"technical[ \t]+(?:details|design|approach)",
+    "proposals?",
+    r"proposed[ \t]+solutions?",
+    "solutions?",
+    "approach",
+    "details",
+    "comments?",
+    "remarks?",
+    r"see[ \t]+also",
+    r"related(?:[ \t]+issues)?",
+    "documentation",
+    "description",
+    r"original[ \t]+description",
+    r"old[ \t]+description",
+    "summary",
+    "background",
+    "context",
+    "narrative",
+    r"user[ \t]+stor(?:y|ies)",
+    "stor(?:y|ies)",
+    "overview",
+    r"problem(?:[ \t]+statement)?",
+    "goals?",
+    "objectives?",
+    "motivation",
+    "rationale",
+    "feature",
+    r"nice[ \t]+to[ \t]+haves?",
+    "edit(?:ed)?",
+    "update[ds]?",
+    r"how[ \t]+to[ \t]+test",
+    r"to[ \t]+test",
+    r"test[ \t]+(?:plan|steps)",
+    "spec(?:ification)?",
+    "examples?",
+]
+
+
+def _alternation(patterns: list[str]) -> str:
+    """One regex alternative per pattern, grouped by first letter so the engine tries few per position."""
+    groups: dict[str, list[str]] = {}
+    for pattern in patterns:
+        first = pattern[0]
+        groups.setdefault(first if first.isalpha() else pattern, []).append(pattern)
+    parts = []
+    for first, members in groups.items():
+        if len(members) == 1 or not first.isalpha():
+            parts.extend(members)
+        else:
+            parts.append(f"{first}(?:{'|'.join(member[1:] for member in members)})")
+    return "|".join(parts)
+
+
+_AC_PHRASE = _alternation(_AC_PHRASES)
+_AC_LABEL = _alternation(_AC_LABELS)
+_OTHER_LABEL = _alternation(_OTHER_LABELS)
 _LABEL = re.compile(
-    rf"""(?P<open>\*\*|__|\*|_)?[ \t]*
+    rf"""(?:(?P<open>\*\*|__|\*|_)[ \t]*)?
     (?:(?P<ac>{_AC_LABEL})|(?P<other>{_OTHER_LABEL}))(?![^\W_]|/)   # a whole word ("_AC_" is emphasis)
-    [ \t]*(?:\([^()\n]{{1,40}}\))?            # "Definition of Done (DoD)"
-    [ \t]*(?P<colon>:)?[ \t]*
-    (?(open)(?P=open))                        # the same emphasis closes it: "*Acceptance Criteria:*"
-    (?(colon)|[ \t]*(?P<sep>:|[-–—](?=\s))?)  # "Notes - …" (but "AC: - item" is a list)
+    (?:[ \t]*\([^()\n]{{1,40}}\))?           # "Definition of Done (DoD)"
+    (?:[ \t]*(?P<colon>:))?
+    (?(open)[ \t]*(?P=open))                 # the same emphasis closes it: "*Acceptance Criteria:*"
+    (?(colon)|(?:[ \t]*(?P<sep>:|[-–—](?=\s)))?)  # "Notes - …" (but "AC: - item" is a list)
     [ \t]*(?P<rest>.*)""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -76,45 +180,56 @@ _SCENARIO_LABEL = re.compile(
 # input makes one backtrack over the text again and again.
 
 _NEWLINES = re.compile(r"\r\n?")
-_HIDDEN_START = re.compile(
-    r"<!--|\{(code|noformat)(?::[^}\n]*)?\}|^[ \t]{0,3}(`{3,}|~{3,})", re.IGNORECASE | re.MULTILINE
-)
-_HIDDEN_END = {
+# Code and comments: never criteria, never headings. Every whole-text pattern below starts with a literal
+# character ("\n" stands for a line start), which the regex engine finds fast; "^" would try every offset.
+_JIRA_CODE_START = re.compile(r"\{(code|noformat)(?::[^{}\n]*)?\}", re.IGNORECASE)
+_JIRA_CODE_END = {
     "code": re.compile(r"\{code\}", re.IGNORECASE),
     "noformat": re.compile(r"\{noformat\}", re.IGNORECASE),
-    "`": re.compile(r"^[ \t]{0,3}`{3,}[ \t]*$", re.MULTILINE),
-    "~": re.compile(r"^[ \t]{0,3}~{3,}[ \t]*$", re.MULTILINE),
 }
+_FENCE_START = re.compile(r"\n[ \t]{0,3}(`{3,}|~{3,})")
+_FENCE_END = {"`": re.compile(r"\n[ \t]{0,3}`{3,}[ \t]*(?=\n|$)"), "~": re.compile(r"\n[ \t]{0,3}~{3,}[ \t]*(?=\n|$)")}
 # Signs of Jira wiki markup, where "# item" is a numbered list item, not a heading.
-_JIRA_HINT = re.compile(
-    r"^[ \t]*(?:h[1-6]\.|bq\.)|\{(?:code|noformat|quote|panel|color)|\[[^\]\n|]+\|[^\]\n]+\]|\(/\)",
-    re.IGNORECASE | re.MULTILINE,
+_JIRA_HINTS = (
+    re.compile(r"\n[ \t]*(?:h[1-6]\.|bq\.)", re.IGNORECASE),
+    re.compile(r"\{(?:code|noformat|quote|panel|color)", re.IGNORECASE),
+    re.compile(r"\[[^\[\]\n|]+\|[^\[\]\n]+\]"),
+    re.compile(r"\(/\)"),
 )
-_ANY_LABEL = rf"(?:\*\*|__|\*|_)?[ \t]*(?:{_AC_LABEL}|{_OTHER_LABEL}|scenario)(?![^\W_]|/)"
-_QUOTE_PREFIX = r"^[ \t]*(?:(?:>[ \t]?)+|bq\.[ \t]+)?[ \t]*"
+# NOTE: a pattern scanning the whole text must not retry its alternatives after every leading space: a
+# blanked code block is one long run of spaces. "(?=(?P<ws>[ \t]*))(?P=ws)" takes the spaces once (an
+# atomic group), and no two adjacent parts of a pattern may match the same spaces.
+_ANY_LABEL = rf"(?:(?:\*\*|__|\*|_)[ \t]*)?(?:{_alternation([*_AC_LABELS, *_OTHER_LABELS, 'scenario'])})(?![^\W_]|/)"
+_WS = r"(?=(?P<ws>[ \t]*))(?P=ws)"
+_QUOTE_PREFIX = rf"{_WS}(?:(?:>[ \t]*)+|bq\.[ \t]+)?"
 # Lines that may be headings; everything else is skipped without looking at it line by line.
 _CANDIDATE_COMMON = (
-    rf"{_QUOTE_PREFIX}(?:h[1-6]\.|<h[1-6]|{_ANY_LABEL}"
-    r"|(?:\*\*[^*\n]+\*\*|__[^_\n]+__|\*[^*\s][^*\n]*\*)[ \t]*:?[ \t]*$"
-    rf"|(?:[*•+-]+|\d{{1,3}}[.)]|\#+)[ \t]+[*_]{{0,2}}(?:{_AC_LABEL}|{_OTHER_LABEL}))"
-    r"|^[ \t]{0,3}(?:={3,}|-{3,})[ \t]*$"
+    rf"\n{_QUOTE_PREFIX}(?:h[1-6]\.|<h[1-6]|{_ANY_LABEL}"
+    r"|(?:\*\*[^*\n]+\*\*|__[^_\n]+__|\*[^*\s][^*\n]*\*)[ \t]*(?::[ \t]*)?$"
+    rf"|(?:[*•+-]+|\d{{1,3}}[.)]|\#+)[ \t]+[*_]{{0,2}}(?:{_alternation([*_AC_LABELS, *_OTHER_LABELS])})"
+    r"|(?:={3,}|-{3,})[ \t]*$"
 )
-_CANDIDATE = re.compile(rf"{_CANDIDATE_COMMON}|{_QUOTE_PREFIX}\#", re.IGNORECASE | re.MULTILINE)
-_CANDIDATE_JIRA = re.compile(_CANDIDATE_COMMON, re.IGNORECASE | re.MULTILINE)
-_QUOTE = re.compile(r"[ \t]*(?:(?:>[ \t]?)+|bq\.[ \t]+)", re.IGNORECASE)
-_JIRA_HEADING = re.compile(r"[ \t]*h([1-6])\.(?![\d.])[ \t]*(.*)$", re.IGNORECASE)
+_CANDIDATE = re.compile(rf"{_CANDIDATE_COMMON}|\#)", re.IGNORECASE | re.MULTILINE)
+_CANDIDATE_JIRA = re.compile(rf"{_CANDIDATE_COMMON})", re.IGNORECASE | re.MULTILINE)
+_COLON_LINE_END = re.compile(r":[ \t]*(?=\n|$)")
+_QUOTE = re.compile(rf"{_WS}(?:(?:>[ \t]?)+|bq\.[ \t]+)", re.IGNORECASE)
+_JIRA_HEADING = re.compile(rf"{_WS}h([1-6])\.(?![\d.])[ \t]*(.*)$", re.IGNORECASE)
 _ATX = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+(\S.*)$")
-_ATX_AT = re.compile(rf"{_QUOTE_PREFIX}(#{{1,6}})[ \t]+\S", re.IGNORECASE | re.MULTILINE)
-_HTML_HEADING = re.compile(r"[ \t]*<h([1-6])\b[^>\n]*>([^<\n]*)</h\1>[ \t]*$", re.IGNORECASE)
+_ATX_AT = re.compile(rf"{_QUOTE_PREFIX}(#{{1,6}})[ \t]+\S", re.IGNORECASE)
+_HTML_HEADING = re.compile(rf"{_WS}<h([1-6])\b[^>\n]*>([^<\n]*)</h\2>[ \t]*$", re.IGNORECASE)
 _SETEXT = re.compile(r"[ \t]{0,3}(?:={3,}|-{3,})[ \t]*$")
-_BOLD_LINE = re.compile(r"[ \t]*(?:\*\*([^*\n]+)\*\*|__([^_\n]+)__|\*([^*\s][^*\n]*)\*)[ \t]*:?[ \t]*$")
+_BOLD_LINE = re.compile(rf"{_WS}(?:\*\*([^*\n]+)\*\*|__([^_\n]+)__|\*([^*\s][^*\n]*)\*)[ \t]*(?::[ \t]*)?$")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-# A list item: bullets (also Jira's nested "**", "##", "#-"), numbers "1." "1)" "(1)" "a)".
-_ITEM = re.compile(r"([ \t]*)([*#•‣◦▪+-]+|\d{1,3}[.)]|\(\d{1,3}\)|[a-z]\))[ \t]+(\S.*)$")
+_BLANK_ASCII = {code: " " for code in range(128) if code != ord("\n")}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NON_SPACE = re.compile(r"\S")
+# A list item: bullets (also Jira's nested "**", "##", "#-"), numbers "1." "1)" "(1)" "a)", Jira's checklist
+# icons "(/)" "(x)" "(on)" "(off)".
+_ITEM = re.compile(rf"{_WS}([*#•‣◦▪+-]+|\d{{1,3}}[.)]|\(\d{{1,3}}\)|[a-z]\)|\((?:/|x|on|off)\))[ \t]+(\S.*)$")
 _BULLETS = "*#•‣◦▪+-"
 _LIST_START = re.compile(r"(?:[*#•+-]+|\d{1,3}[.)])[ \t]+\S")
 _CHECKBOX = re.compile(r"\[[ xX✓✔]\][ \t]*")
-_CHECKLIST = re.compile(r"^[ \t]*(?:[*#+-]+[ \t]+)?\[[ xX✓✔]\][ \t]*(\S.*)$", re.MULTILINE)
+_CHECKLIST = re.compile(rf"\n{_WS}(?:[*#+-]+[ \t]+)?\[[ xX✓✔]\][ \t]*(\S.*)")
 _TABLE_ROW = re.compile(r"[ \t]*\|")
 # Bullets run together on one line ("AC: * a * b", as exports that lost their line breaks write them).
 _INLINE_BULLET = re.compile(r"(?<=\S)[ \t]+([*#]+|•)[ \t]+(?=\S)")
@@ -122,13 +237,13 @@ _INLINE_DASH = re.compile(r"(?<=\S)[ \t]+(-{1,2})[ \t]+(?=[A-Z])")
 # Struck-through text (Jira -x-, Markdown ~~x~~) is a criterion someone withdrew.
 _STRUCK = re.compile(r"(?:-(?=[^\s-])[^\n]*(?<=[^\s-])-|~~[^\n]*~~)$")
 _STEP = re.compile(
-    r"[ \t]*(?:>[ \t]?)*(?:[*#•+-]+[ \t]+|\d{1,3}[.)][ \t]+)?(?:\[[ xX]\][ \t]*)?[*_]{0,2}"
+    rf"{_WS}(?:>[ \t]?)*(?:[*#•+-]+[ \t]+|\d{{1,3}}[.)][ \t]+)?(?:\[[ xX]\][ \t]*)?[*_]{{0,2}}"
     r"(given|when|then|and|but)\b[*_]{0,2}[ \t]*:?[ \t]*(.*)$",
     re.IGNORECASE,
 )
 _STEP_START = re.compile(
-    r"^[ \t]*(?:>[ \t]?)*(?:[*#•+-]+[ \t]+|\d{1,3}[.)][ \t]+)?(?:\[[ xX]\][ \t]*)?[*_]{0,2}given\b",
-    re.IGNORECASE | re.MULTILINE,
+    rf"\n{_WS}(?:>[ \t]?)*(?:[*#•+-]+[ \t]+|\d{{1,3}}[.)][ \t]+)?(?:\[[ xX]\][ \t]*)?[*_]{{0,2}}given\b",
+    re.IGNORECASE,
 )
 _WORD_WHEN = re.compile(r"\bwhen\b", re.IGNORECASE)
 # "then" as a Gherkin step, not the "and then" of a sequence of actions.
@@ -142,13 +257,18 @@ _HTML_TAG = re.compile(
     r"summary|hr|img|h[1-6]|pre|blockquote|table|thead|tbody|tr|td|th)\b[^<>\n]*>",
     re.IGNORECASE,
 )
-_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+_MD_IMAGE = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)")
 _JIRA_IMAGE = re.compile(r"!(?=\S)[^!\s|]+\.(?:png|jpe?g|gif|svg|bmp|webp)(?:\|[^!\n]*)?!", re.IGNORECASE)
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]*(?:[ \t]+\"[^\"\n]*\")?\)")
-_JIRA_LINK = re.compile(r"\[([^\]|\n]*)\|[ \t]*([^\]\n]*)\]")
-_BRACKET_URL = re.compile(r"\[[ \t]*((?:https?|ftp)://[^\]\s]+)[ \t]*\]|\[~([^\]\n]+)\]")
-_JIRA_MACRO = re.compile(r"\{(?:color|quote|panel|anchor|status)(?::[^}\n]*)?\}", re.IGNORECASE)
-_ICON = re.compile(r"(?<!\w)\((?:/|x|on|off|!|\?|i|y|n|\+|-|\*[rgby]?|flag|flagoff)\)", re.IGNORECASE)
+# Link texts exclude "[" so that "[[[[…" cannot make a match rescan the rest of the line from every "[".
+_MD_LINK = re.compile(r"\[([^\[\]\n]+)\]\([^()\s]*(?:[ \t]+\"[^\"\n]*\")?\)")
+_JIRA_LINK = re.compile(r"\[([^\[\]|\n]*)\|[ \t]*([^\[\]\n]*)\]")
+_BRACKET_URL = re.compile(r"\[[ \t]*((?:https?|ftp)://[^\[\]\s]+)[ \t]*\]|\[~([^\[\]\n]+)\]")
+_JIRA_MACRO = re.compile(r"\{(?:color|quote|panel|anchor|status)(?::[^{}\n]*)?\}", re.IGNORECASE)
+# Jira's emoticons: "(/)" is never prose; "(x)", "(i)", "(on)" … only at either end of a criterion, since
+# "repo (x)" or "(i) first" inside a sentence are words, not icons.
+_ICON_ANYWHERE = re.compile(r"\(/\)")
+_ICON = r"\((?:x|on|off|!|\?|i|y|n|\+|-|\*[rgby]?|flag|flagoff)\)"
+_ICON_AT_EDGE = re.compile(rf"^(?:[ \t]*{_ICON})+|(?:[ \t]*{_ICON})+[ \t]*$")
 _EMPHASIS = (
     re.compile(r"\*\*([^*\n]+)\*\*"),
     re.compile(r"__([^_\n]+)__"),
@@ -160,8 +280,12 @@ _EMPHASIS = (
 # Struck-through words inside a criterion were withdrawn too.
 _STRIKE = (re.compile(r"~~[^~\n]+~~"), re.compile(r"(?<![\w-])-(?=[^\s-])[^-\n]+?(?<=[^\s-])-(?![\w-])"))
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~^<>])")
+_PRIVATE = 0xE000  # escaped characters wait in the Unicode private-use area while markup is removed
+_UNPROTECT = {_PRIVATE + ord(c): c for c in "\\`*_{}[]()#+-.!|~^<>"}
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?](?:\s|$))")
 _SPACES = re.compile(r"\s+")
+# Only complete entities: "&section=5" in a URL is not "§ion=5".
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,31});")
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -240,18 +364,20 @@ class _Scan:
 def _scan(text: str) -> _Scan:
     """Cut the text into blocks at its headings (never inside code blocks or HTML comments)."""
     raw = _NEWLINES.sub("\n", text)
-    masked = _mask(raw)
-    jira = _JIRA_HINT.search(raw) is not None
-    starts = _candidate_lines(masked, jira)
-    listed = set() if jira else _hash_list_lines(masked, starts)
+    masked, visible = _mask(raw)
+    lines = f"\n{raw}"
+    jira = any(hint.search(lines) for hint in _JIRA_HINTS)
+    starts, hash_lines = _candidate_lines(masked, visible, jira)
+    listed = _hash_list_lines(masked, hash_lines)
     n = len(masked)
     blocks: list[_Block] = []
     heading: _Heading | None = None
     body_start = 0
     bare_ac_end = -1  # end of the previous candidate line when it was a bare AC heading ("AC:")
+    seen: dict[tuple[str, bool], _Heading | None] = {}  # a line repeated in a long text is read once
     for start in starts:
-        if start < body_start:
-            continue  # the underline of a setext heading already taken
+        if start < body_start or start in listed:
+            continue  # the underline of a setext heading already taken, or an item of a "#" list
         end = _line_end(masked, start)
         line = masked[start:end]
         after_ac = bare_ac_end >= 0 and masked[bare_ac_end:start].isspace()
@@ -262,7 +388,8 @@ def _scan(text: str) -> _Scan:
             if found is not None:
                 heading_start = masked.rfind("\n", 0, start - 1) + 1
         else:
-            found = _heading_at(line, jira, after_ac, start in listed)
+            key = (line, after_ac)
+            found = seen[key] if key in seen else seen.setdefault(key, _heading_at(line, jira, after_ac))
             if found is None and end < n and _SETEXT.match(masked, end + 1, _line_end(masked, end + 1)):
                 found = _setext_above(masked, end + 1, body_start)
                 body_from = _line_end(masked, end + 1) + 1
@@ -278,26 +405,49 @@ def _scan(text: str) -> _Scan:
     return _Scan(raw, masked, blocks)
 
 
-def _mask(text: str) -> str:
-    """Blank out code blocks and HTML comments with spaces, keeping newlines so offsets and lines stay put."""
+def _mask(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """Text with code blocks and HTML comments blanked (newlines kept, so offsets stay put), and the spans left."""
     out: list[str] = []
+    visible: list[tuple[int, int]] = []
     pos, n = 0, len(text)
+    lines = "\n" + text  # offset i here is a line start in text when this has "\n" at i
+    comment, jira, fence = -1, None, None
     while True:
-        m = _HIDDEN_START.search(text, pos)
-        if m is None:
+        # The next start of each kind, searched again only once the scan has passed the previous one.
+        if 0 <= comment < pos or comment == -1:
+            comment = text.find("<!--", pos)
+            comment = n if comment < 0 else comment
+        if jira is not None and jira.start() < pos or jira is None and pos == 0:
+            jira = _JIRA_CODE_START.search(text, pos)
+        if fence is not None and fence.start() < pos or fence is None and pos == 0:
+            fence = _FENCE_START.search(lines, pos)
+        starts = [comment, jira.start() if jira else n, fence.start() if fence else n]
+        start = min(starts)
+        if start >= n:
             out.append(text[pos:])
-            return "".join(out)
-        out.append(text[pos : m.start()])
-        if m.group(0) == "<!--":
-            end = text.find("-->", m.end())
+            visible.append((pos, n))
+            return "".join(out), visible
+        if start == starts[0]:
+            end = text.find("-->", start + 4)
             end = n if end < 0 else end + 3
-        else:
-            # An unclosed block runs to the end, as Markdown renders it.
-            closer = _HIDDEN_END[m.group(1).lower() if m.group(1) else m.group(2)[0]]
-            close = closer.search(text, m.end())
+        elif start == starts[1]:
+            close = _JIRA_CODE_END[jira.group(1).lower()].search(text, jira.end())
             end = n if close is None else close.end()
-        out.append("\n".join(" " * len(part) for part in text[m.start() : end].split("\n")))
+        else:
+            # A fence closes at a line of the same fence character; an unclosed one runs to the end.
+            close = _FENCE_END[fence.group(1)[0]].search(text, _line_end(text, start))
+            end = n if close is None else close.end()
+        out.append(text[pos:start])
+        visible.append((pos, start))
+        hidden = text[start:end].translate(_BLANK_ASCII)
+        out.append(hidden if hidden.isascii() else _NON_ASCII.sub(" ", hidden))
         pos = end
+
+
+def _next_text_line(text: str, pos: int) -> int:
+    """Start of the first line at or after offset pos that is not blank (or the end of the text)."""
+    m = _NON_SPACE.search(text, pos)
+    return len(text) if m is None else text.rfind("\n", 0, m.start()) + 1
 
 
 def _line_end(text: str, start: int) -> int:
@@ -306,23 +456,29 @@ def _line_end(text: str, start: int) -> int:
     return len(text) if end < 0 else end
 
 
-def _candidate_lines(masked: str, jira: bool) -> list[int]:
-    """Start offsets of the lines that may be headings, in order."""
-    starts = {m.start() for m in (_CANDIDATE_JIRA if jira else _CANDIDATE).finditer(masked)}
+def _candidate_lines(masked: str, visible: list[tuple[int, int]], jira: bool) -> tuple[list[int], list[int]]:
+    """Start offsets of the lines that may be headings, in order, and of those among them that start with "#"."""
+    lines = "\n" + masked  # offset i here is the start of a line of masked when lines[i] is "\n"
+    starts: set[int] = set()
+    hash_lines: list[int] = []
+    candidate = _CANDIDATE_JIRA if jira else _CANDIDATE
+    for start, end in visible:  # a line starting inside code or a comment is blank
+        for m in candidate.finditer(lines, start, end + 1):
+            starts.add(m.start())
+            if not jira and _ATX_AT.match(masked, m.start()):
+                hash_lines.append(m.start())
     # "The acceptance criteria for this issue are as follows:" introduces criteria like a heading does.
-    line_end = -1
-    for m in _AC_IN_HEADING.finditer(masked):
-        if m.start() < line_end:
-            continue  # the line is decided already
+    for m in _COLON_LINE_END.finditer(masked):
         line_start = masked.rfind("\n", 0, m.start()) + 1
-        line_end = _line_end(masked, m.end())
-        if line_end - line_start < 200 and masked[line_start:line_end].rstrip().endswith(":"):
+        if m.start() - line_start < 200 and _AC_IN_HEADING.search(masked, line_start, m.start()):
             starts.add(line_start)
-    return sorted(starts)
+    return sorted(starts), hash_lines
 
 
 def _hash_list_lines(masked: str, starts: list[int]) -> set[int]:
-    """Starts of "# …" lines that share a paragraph with another at their depth: a numbered list, not headings."""
+    """Starts of "# …" lines that are a numbered list (Jira wiki or plain text), not Markdown headings."""
+    # A paragraph (no blank line inside) with two "# " lines, or a "# " line and deeper "## " ones, is a list:
+    # Markdown titles follow each other without text between only in outlines, and those go deeper.
     groups: list[list[tuple[int, int]]] = []
     previous_end = -1
     for start in starts:
@@ -331,12 +487,13 @@ def _hash_list_lines(masked: str, starts: list[int]) -> set[int]:
             continue
         if previous_end < 0 or _BLANK_LINE.search(masked, previous_end, start + 1):
             groups.append([])
-        groups[-1].append((start, len(m.group(1))))
+        groups[-1].append((start, len(m.group(2))))
         previous_end = _line_end(masked, start)
     listed: set[int] = set()
     for group in groups:
         per_depth = Counter(depth for _, depth in group)
-        listed.update(start for start, depth in group if per_depth[depth] > 1)
+        if per_depth[1] > 1 or (per_depth[1] == 1 and len(group) > 1):
+            listed.update(start for start, _ in group)
     return listed
 
 
@@ -354,7 +511,7 @@ def _setext_above(masked: str, underline: int, body_start: int) -> _Heading | No
     return _make_heading(line.strip(), 1 if "=" in masked[underline : underline + 4] else 2, bold=False)
 
 
-def _heading_at(line: str, jira: bool, after_ac: bool, listed: bool) -> _Heading | None:
+def _heading_at(line: str, jira: bool, after_ac: bool) -> _Heading | None:
     """The heading this line is, or None."""
     quote = _QUOTE.match(line)
     if quote:
@@ -364,31 +521,34 @@ def _heading_at(line: str, jira: bool, after_ac: bool, listed: bool) -> _Heading
     if first in ("h", "H"):
         m = _JIRA_HEADING.match(line)
         if m:
-            return _make_heading(m.group(2), int(m.group(1)), bold=False)
+            return _make_heading(m.group(3), int(m.group(2)), bold=False)
     elif first == "#":
         m = _ATX.match(line)
         if m:
             depth, text = len(m.group(1)), m.group(2).rstrip("# \t")
-            if _label(text) or _is_hash_heading(text, depth, jira or listed, after_ac):
-                return _make_heading(text, depth, bold=False)
+            found = _label(text)
+            if found or _is_hash_heading(text, depth, jira, after_ac):
+                return _make_heading(text, depth, bold=False, label=found)
             return None
     elif first == "<":
         m = _HTML_HEADING.match(line)
         if m:
-            return _make_heading(m.group(2), int(m.group(1)), bold=False)
+            return _make_heading(m.group(3), int(m.group(2)), bold=False)
     if first in ("*", "_"):
         m = _BOLD_LINE.match(line)
         if m:
-            text = m.group(1) or m.group(2) or m.group(3)
-            if _label(text) or _AC_IN_HEADING.search(text) or _looks_like_title(text):
-                return _make_heading(text, None, bold=True)
+            text = m.group(2) or m.group(3) or m.group(4)
+            found = _label(text)
+            if found or _AC_IN_HEADING.search(text) or _looks_like_title(text):
+                return _make_heading(text, None, bold=True, label=found)
     item = _ITEM.match(line)
     if item:
         # "1. Acceptance criteria" used as a heading inside a numbered outline.
         found = _label(item.group(3))
-        return _make_heading(item.group(3), None, bold=False) if found and not found[2] else None
-    if _label(stripped):
-        return _make_heading(stripped, None, bold=False)
+        return _make_heading(item.group(3), None, bold=False, label=found) if found and not found[2] else None
+    found = _label(stripped)
+    if found:
+        return _make_heading(stripped, None, bold=False, label=found)
     if _SCENARIO_LABEL.match(stripped):
         return _Heading(_clean(stripped).rstrip(":"), True, False, None, False, "", gherkin=True)
     if stripped.endswith(":") and _AC_IN_HEADING.search(stripped):
@@ -396,10 +556,10 @@ def _heading_at(line: str, jira: bool, after_ac: bool, listed: bool) -> _Heading
     return None
 
 
-def _is_hash_heading(text: str, depth: int, listed: bool, after_ac: bool) -> bool:
-    """Whether a "# …" line is a Markdown heading rather than a numbered list item (Jira wiki, plain text)."""
-    # Jira wiki numbers items with "#", and so does anyone who writes several "#" lines in a row.
-    if listed or (depth == 1 and after_ac):
+def _is_hash_heading(text: str, depth: int, jira: bool, after_ac: bool) -> bool:
+    """Whether a lone "# …" line is a Markdown heading rather than a numbered list item."""
+    # Jira wiki numbers items with "#"; a "#" line right under "Acceptance criteria:" is its first item.
+    if jira or (depth == 1 and after_ac):
         return False
     # A title is short and unpunctuated; "# Add drivers in both projects." is an item.
     return not (text.endswith((".", ";", ",")) or len(text.split()) > 12)
@@ -417,16 +577,16 @@ def _label(text: str) -> tuple[bool, str, str] | None:
         return None
     rest = m.group("rest").strip()
     is_ac = m.group("ac") is not None
-    if rest and not (m.group("colon") or m.group("sep")):
-        # "Acceptance criteria # Be able to …": a list run on after the label; else it is a sentence.
-        if not (is_ac and _LIST_START.match(rest)):
-            return None
+    # Without a colon, text after the label makes a sentence ("Acceptance criteria for this Jira is …"),
+    # unless it is a list run on after the label ("Acceptance criteria # Be able to …").
+    if rest and not (m.group("colon") or m.group("sep")) and not (is_ac and _LIST_START.match(rest)):
+        return None
     return is_ac, _SPACES.sub(" ", m.group("ac") or m.group("other")), rest
 
 
-def _make_heading(text: str, level: int | None, *, bold: bool) -> _Heading:
-    """A heading from its text: an AC heading, a known label, a Gherkin scenario, or any other title."""
-    found = _label(text)
+def _make_heading(text: str, level: int | None, *, bold: bool, label: tuple[bool, str, str] | None = None) -> _Heading:
+    """A heading from its text (and its label, when already read): AC, a known label, a scenario, any title."""
+    found = label or _label(text)
     if found:
         is_ac, label, inline = found
         return _Heading(label, is_ac, not is_ac, level, bold, inline)
@@ -494,6 +654,8 @@ def _extract(text: str, *, implicit_ac: bool) -> list[str]:
 
 def _subordinate(heading: _Heading, ac_level: int | None) -> bool:
     """Whether a heading only groups criteria inside the AC section (a deeper level, or a bold sub-title)."""
+    # NOTE: any other heading ends the section, but "### Login" under "## Acceptance criteria" (or a bold
+    # "**Errors**" line there) names a group of criteria: a PO reads the criteria under it as part of the AC.
     if ac_level is None or heading.known:
         return False
     if heading.level is not None:
@@ -528,7 +690,7 @@ def _units(text: str) -> list[_Unit]:
         if quote:
             line = line[quote.end() :]
         if not line.strip():
-            last_item, pos = None, end + 1
+            last_item, pos = None, _next_text_line(text, end)
             continue
         if pos >= no_scenario_until:
             scenario, after = _scenario_at(text, pos, allow_when=True)
@@ -537,14 +699,17 @@ def _units(text: str) -> list[_Unit]:
                 last_item, pos = None, after
                 continue
             no_scenario_until = after  # no line of this run starts a scenario either
-        pos = end + 1
+        pos, depth = end + 1, 1
         if _TABLE_ROW.match(line):
             continue
         item = _ITEM.match(line)
         if item:
             marker = item.group(2)
             depth = len(item.group(1).expandtabs(4)) // 2 + (len(marker) if marker[0] in _BULLETS else 1)
-            (_, head), *more = _split_run_on(item.group(3), dashes=marker[0] == "-")
+            if marker[0].isdigit():
+                (_, head), *more = _split_numbered(item.group(3), int(marker[:-1]), marker[-1])
+            else:
+                (_, head), *more = _split_run_on(item.group(3), dashes=marker[0] == "-")
             last_item = _item(head, depth)
             if last_item is not None:
                 units.append(last_item)
@@ -557,7 +722,7 @@ def _units(text: str) -> list[_Unit]:
                 units.append(_Unit("plain", plain))
                 last_item = None
         for marker, piece in more:
-            last_item = _item(piece, len(marker))
+            last_item = _item(piece, depth if marker.isdigit() else len(marker))
             if last_item is not None:
                 units.append(last_item)
     return units
@@ -594,6 +759,21 @@ def _split_run_on(text: str, *, dashes: bool) -> list[tuple[str, str]]:
     return pieces
 
 
+def _split_numbered(text: str, number: int, closer: str) -> list[tuple[str, str]]:
+    """Split item "1." text "a 2. b 3. c" into its items; only the next numbers, in order, split it."""
+    pieces: list[tuple[str, str]] = []
+    marker, pos = "", 0
+    while len(pieces) < _MAX_CRITERIA:
+        number += 1
+        found = text.find(f" {number}{closer} ", pos)
+        if found < 0:
+            break
+        pieces.append((marker, text[pos:found]))
+        marker, pos = str(number), found + len(f" {number}{closer} ")
+    pieces.append((marker, text[pos:]))
+    return pieces
+
+
 def _compose(units: list[_Unit]) -> list[str]:
     """Turn units into criteria; a lead-in prefixes each item it introduces ("Users can see: the total")."""
     found: list[str] = []
@@ -605,13 +785,15 @@ def _compose(units: list[_Unit]) -> list[str]:
     lead_used = False
 
     def prefix() -> str:
+        """The lead-ins the next item reads under."""
         parts = [lead] if lead else []
         return " ".join(parts + [_colon(text) for _, text, is_lead, _ in parents if is_lead])
 
     def close_items(depth: int) -> None:
+        """Close the open items at depth or deeper; a lead-in that got no sub-items is a criterion itself."""
         while parents and parents[-1][0] >= depth:
             _, text, is_lead, has_sub_items = parents.pop()
-            if is_lead and not has_sub_items:  # an item without sub-items is a criterion of its own
+            if is_lead and not has_sub_items:
                 found.append(_join(prefix(), text))
 
     for unit in units:
@@ -657,25 +839,26 @@ def _criteria_outside(text: str, *, checklists: bool, allow_when: bool = False) 
     """Criteria outside any AC section: Given/When/Then scenarios, and checklist items if allowed."""
     found: list[str] = []
     if allow_when:
-        pos = 0
+        pos = _next_text_line(text, 0)
         while pos < len(text) and len(found) < _MAX_CRITERIA:
             scenario, pos = _scenario_at(text, pos, allow_when=True)
             if scenario is not None:
                 found.append(scenario)
+            pos = _next_text_line(text, pos)
     else:
         resume = 0
-        for m in _STEP_START.finditer(text):
+        for m in _STEP_START.finditer(f"\n{text}"):
             if m.start() < resume:
-                continue
+                continue  # a line of the scenario just read
             scenario, resume = _scenario_at(text, m.start(), allow_when=False)
             if scenario is not None:
                 found.append(scenario)
                 if len(found) >= _MAX_CRITERIA:
                     break
     if checklists:
-        for m in _CHECKLIST.finditer(text):
-            if not _struck(m.group(1)):
-                item = _clean(m.group(1))
+        for m in _CHECKLIST.finditer(f"\n{text}"):
+            if not _struck(m.group(2)):
+                item = _clean(m.group(2))
                 if _has_words(item):
                     found.append(item)
     return found
@@ -684,7 +867,7 @@ def _criteria_outside(text: str, *, checklists: bool, allow_when: bool = False) 
 def _step(line: str) -> tuple[str, str] | None:
     """(keyword, rest) when the line is a Gherkin step ("- **Given** a cart" → ("given", "a cart"))."""
     m = _STEP.match(line)
-    return None if m is None else (m.group(1).lower(), m.group(2))
+    return None if m is None else (m.group(2).lower(), m.group(3))
 
 
 def _scenario_at(text: str, pos: int, *, allow_when: bool) -> tuple[str | None, int]:
@@ -702,11 +885,9 @@ def _scenario_at(text: str, pos: int, *, allow_when: bool) -> tuple[str | None, 
         line = text[pos:end]
         if not line.strip():
             # Blank lines may separate the steps of one scenario, not two scenarios.
-            nxt = end + 1
-            while nxt < n and not text[nxt : _line_end(text, nxt)].strip():
-                nxt = _line_end(text, nxt) + 1
+            nxt = _next_text_line(text, end)
             following = _step(text[nxt : _line_end(text, nxt)]) if nxt < n else None
-            if following is None or following[0] in ("given", "when"):
+            if following is None or _starts_new(following, keywords):
                 break
             pos = nxt
             continue
@@ -743,7 +924,7 @@ def _says_then(keyword: str, rest: str) -> bool:
 
 
 def _join_steps(steps: list[tuple[str, str]]) -> str:
-    """"Given a cart" + "And I am signed out" + "When …" → "Given a cart and I am signed out, when …"."""
+    """ "Given a cart" + "And I am signed out" + "When …" → "Given a cart and I am signed out, when …"."""
     parts: list[str] = []
     for n, (keyword, rest) in enumerate(steps):
         rest = _clean(rest).rstrip(".;,")
@@ -763,8 +944,8 @@ def _sentences(text: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        word = text[start : m.start() + 1].rsplit(None, 1)[-1].lower()
-        if word in _ABBREVIATIONS or (len(word) == 2 and word[0].isalpha()):
+        word = text[start : m.start() + 1].rsplit(None, 1)[-1]
+        if word.lower() in _ABBREVIATIONS or (len(word) == 2 and word[0].isupper()):
             continue  # "e.g. Foo", an initial as in "J. Smith"
         pieces.append(text[start : m.start() + 1].strip())
         start = m.end()
@@ -784,6 +965,10 @@ def _has_words(text: str) -> bool:
 
 def _clean(text: str) -> str:
     """Text without inline markup, icons and escapes, whitespace collapsed."""
+    escaped = "\\" in text
+    if escaped:
+        # Jira's "\\" breaks a line; "\*" is a literal star, kept out of the markup rules until the end.
+        text = _ESCAPE.sub(lambda m: chr(_PRIVATE + ord(m.group(1))), text.replace("\\\\", " "))
     if "<" in text:
         text = _HTML_TAG.sub(" ", text)
     if "!" in text:
@@ -793,19 +978,19 @@ def _clean(text: str) -> str:
         text = _JIRA_LINK.sub(lambda m: m.group(1).strip() or m.group(2).strip(), text)
         text = _BRACKET_URL.sub(lambda m: m.group(1) or m.group(2), text)
     if "&" in text:
-        text = html.unescape(text)
+        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
     if "{" in text:
         text = _JIRA_MACRO.sub("", _unwrap(text, "{{", "}}"))
     if "(" in text:
-        text = _ICON.sub("", text)
+        text = _ICON_AT_EDGE.sub("", _ICON_ANYWHERE.sub("", text))
     if "~" in text or "-" in text:
         for pattern in _STRIKE:
             text = pattern.sub("", text)
     if "*" in text or "_" in text or "+" in text or "`" in text:
         for pattern in _EMPHASIS:
             text = pattern.sub(r"\1", text)
-    if "\\" in text:
-        text = _ESCAPE.sub(r"\1", text.replace("\\\\", " "))
+    if escaped:
+        text = text.translate(_UNPROTECT)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text).strip())
     return text.strip(" \t;,")
 
