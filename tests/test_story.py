@@ -149,3 +149,37 @@ def test_real_stories_parse(shared_data):
     parsed = [parse_story(line) for line in lines]
     with_role_and_means = sum(1 for story in parsed if story and story.role and story.means)
     assert with_role_and_means / len(lines) > 0.97, f"only {with_role_and_means} of {len(lines)} parsed"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As a customer who lives in a block of flats, I want to add access instructions.",
+        "As a user that is new to the app, I want a tour.",
+        "As a manager of stores, I want a weekly report.",
+    ],
+)
+def test_roles_with_relative_clauses(text):
+    story = parse_story(text)
+    assert story is not None and story.role and story.means, text
+
+
+@pytest.mark.parametrize(
+    ("title", "description"),
+    [
+        ("Search", "As far as I can see, there is no way to do it."),
+        ("Logging", "As it was mentioned during the meeting, I want to x."),
+        ("Cache", "As a follow-on to MDL-1 which removed caching, we need to add it."),
+        ("Bug", "Steps: As an admin I can go to the page. But when logged out, I cannot."),
+    ],
+)
+def test_prose_in_descriptions_is_not_a_story(title, description):
+    assert find_story(title, description) is None
+
+
+def test_gherkin_narrative_in_description():
+    description = "Feature: notifications\nIn order to be notified\nAs a user\nI need to update my preferences\n\n" \
+                  "Scenario: Update\nGiven I log in"
+    story = find_story("Notifications", description)
+    assert story is not None
+    assert (story.role, story.means, story.ends) == ("user", "update my preferences", "be notified")

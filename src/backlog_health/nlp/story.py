@@ -113,7 +113,7 @@ def _part(text: str | None) -> str | None:
 _NOT_A_ROLE = re.compile(
     r"^(?:far|soon|long|well|much|many|usual|such|it|this|that|these|those|before|above|below|mentioned|"
     r"discussed|noted|described|expected|shown|said|part|per|follow-?up|follow-?on|result|consequence)\b"
-    r"|\b(?:is|was|are|were|been|which|who|if|when|because|but)\b",
+    r"|\b(?:was|were|been|which|because)\b",
     re.IGNORECASE,
 )
 MAX_ROLE_WORDS = 10
