@@ -183,12 +183,20 @@ class RunOptions:
         return {"html": self.html_path, "json": self.json_path, "markdown": self.markdown_path}
 
 
-def _run(load: Callable[[], Loaded], options: RunOptions) -> list[str]:
+def _run(load: Callable[[Config], Loaded], options: RunOptions, snapshot: str | None = None) -> list[str]:
     """Check the outputs, load, analyze, write the reports and the summary; exit 1 on a failed threshold."""
     _setup_logging(options.debug)
     config = _config(options.config_path, options.fail_under, options.fail_on)
     wanted = _destinations(options.outputs)
-    loaded = load()
+    if snapshot:
+        check_destination(snapshot)
+    loaded = load(config)
+    if snapshot:
+        from backlog_health.sources.snapshot import snapshot_text
+
+        write_text(snapshot_text(loaded), snapshot)
+        if not options.quiet:
+            click.echo(f"snapshot written: {snapshot} ({len(loaded.items)} items)", err=True)
     result = analyze(loaded, config, build_rules(config), progress=_progress(options.quiet), strict=options.debug)
     written = _write_outputs(result, wanted)
     if not options.quiet:
@@ -213,23 +221,108 @@ def main() -> None:
     """
 
 
+def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Where the backlog comes from, other than a file."""
+    options = [
+        click.option("--save-snapshot", metavar="FILE.json",
+                     help="Also save the fetched items as JSON, to analyze again offline."),
+        click.option("--jira-deployment", type=click.Choice(["cloud", "datacenter"]),
+                     help="Skip detection from serverInfo."),
+        click.option("--jira-board", type=int, metavar="ID", help="A Jira board: its backlog in board rank order."),
+        click.option("--jira-project", metavar="KEY", help="A Jira project: its items not done, in rank order."),
+        click.option("--jql", help="The JQL that selects the backlog (ordered as you want it read)."),
+        click.option("--jira", "jira_url", metavar="URL",
+                     help="Jira site root, e.g. https://example.atlassian.net (credentials from the environment)."),
+    ]
+    for option in options:
+        command = option(command)
+    return command
+
+
+def _fetch_progress(quiet: bool, what: str) -> Callable[[int, int | None], None] | None:
+    if quiet:
+        return None
+
+    def show(done: int, total: int | None) -> None:
+        of = f" of about {total}" if total else ""
+        click.echo(f"{what}: fetched {done}{of} items", err=True)
+
+    return show
+
+
+def _jira_loader(url: str | None, jql: str | None, project: str | None, board: int | None,
+                 deployment: str | None, quiet: bool) -> Callable[[Config], Loaded]:
+    from backlog_health.sources.jira import JiraQuery, JiraSource
+
+    def load(config: Config) -> Loaded:
+        settings = dict(config.jira)
+        chosen = [name for name, value in (("--jql", jql), ("--jira-project", project), ("--jira-board", board))
+                  if value is not None]
+        if len(chosen) > 1:
+            raise click.UsageError(f"give only one of --jql, --jira-project and --jira-board (got {', '.join(chosen)})")
+        if chosen:
+            for key in ("jql", "project", "board"):
+                settings.pop(key, None)
+        query = JiraQuery(
+            url=url or settings["url"],
+            jql=jql or settings.get("jql"),
+            project=project or settings.get("project"),
+            board=board if board is not None else settings.get("board"),
+            deployment=deployment or settings.get("deployment"),
+            fields=settings.get("fields", {}),
+            timeout=float(settings.get("timeout", 30)),
+            max_retries=int(settings.get("max_retries", 3)),
+            max_wait=float(settings.get("max_wait", 60)),
+        )
+        notify = (lambda message: None) if quiet else (lambda message: click.echo(f"jira: {message}", err=True))
+        source = JiraSource(query, progress=_fetch_progress(quiet, "jira"), notify=notify)
+        loaded = source.load()
+        logging.getLogger(__name__).debug("jira: %d requests", source.n_requests)
+        return loaded
+
+    return load
+
+
 @main.command("analyze")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
+@source_options
 @output_options
 @common_options
 @handle_errors
-def analyze_command(path: Path | None, **options: Any) -> None:
-    """Analyze a backlog file (.txt, .csv or .json) and write reports.
+def analyze_command(
+    path: Path | None,
+    jira_url: str | None,
+    jql: str | None,
+    jira_project: str | None,
+    jira_board: int | None,
+    jira_deployment: str | None,
+    save_snapshot: str | None,
+    **options: Any,
+) -> None:
+    """Analyze a backlog (a file, or a Jira query) and write reports.
 
     \b
     PATH  .txt: one story per line · .csv: Jira export or plain headers ·
           .json: a JSON report or snapshot written by backlog-health
+    Jira: --jira URL with --jql, --jira-project or --jira-board; credentials
+          from JIRA_EMAIL + JIRA_API_TOKEN (Cloud) or JIRA_PAT (Data Center).
     """
     from backlog_health.sources.files import load_file
 
-    if path is None:
-        raise click.UsageError("give a backlog file to analyze, e.g. `backlog-health analyze backlog.csv`")
-    _run(lambda: load_file(path), RunOptions(**options))
+    run_options = RunOptions(**options)
+    jira_wanted = jira_url or jql or jira_project or jira_board is not None
+    if path is not None and jira_wanted:
+        raise click.UsageError("give either a backlog file or --jira, not both")
+    if path is not None:
+        _run(lambda config: load_file(path), run_options, save_snapshot)
+        return
+    if not jira_wanted and not _config(run_options.config_path).jira.get("url"):
+        raise click.UsageError("give a backlog file to analyze, e.g. `backlog-health analyze backlog.csv`, "
+                               "or a tracker, e.g. `--jira URL --jira-project KEY`")
+    if not jira_url and not _config(run_options.config_path).jira.get("url"):
+        raise click.UsageError("--jql, --jira-project and --jira-board need --jira URL (or jira.url in the config)")
+    loader = _jira_loader(jira_url, jql, jira_project, jira_board, jira_deployment, run_options.quiet)
+    _run(loader, run_options, save_snapshot)
 
 
 @main.command("demo")
@@ -241,7 +334,7 @@ def demo_command(**options: Any) -> None:
     from backlog_health.sources.sample import load_sample
 
     run_options = RunOptions(**options)
-    written = _run(load_sample, run_options)
+    written = _run(lambda config: load_sample(), run_options)
     if not run_options.quiet:
         for path in written:
             click.echo(Path(path).resolve())

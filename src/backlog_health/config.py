@@ -21,8 +21,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 FAIL_ON = ("error", "warning")
 # Allowed keys: top level and per table. A key missing here is an error naming the file and key.
-_TOP_KEYS = {"story_types", "fail_under", "fail_on", "nlp", "rules"}
+_TOP_KEYS = {"story_types", "fail_under", "fail_on", "nlp", "rules", "jira"}
 _NLP_KEYS = {"model", "batch_size"}
+_JIRA_KEYS = {"url": str, "jql": str, "project": str, "board": int, "deployment": str, "fields": dict,
+              "timeout": (int, float), "max_retries": int, "max_wait": (int, float)}
+_SECRET_KEYS = {"token", "api_token", "pat", "password", "email", "secret", "auth"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Config:
     rule_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # rule id → settings
     rule_origins: Mapping[str, str] = field(default_factory=dict)  # rule id → file that set it
     files: tuple[str, ...] = ()  # config files read, in order
+    jira: Mapping[str, Any] = field(default_factory=dict)  # [jira] settings (never secrets)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -94,6 +98,8 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
         if nlp["batch_size"] < 1:
             raise ConfigError(f"{origin}: 'nlp.batch_size' must be a positive integer")
         changes["batch_size"] = nlp["batch_size"]
+    if "jira" in data:
+        changes["jira"] = MappingProxyType({**config.jira, **_jira_settings(data["jira"], origin)})
     rules = data.get("rules", {})
     _check_type(origin, "rules", rules, dict, "a table")
     settings = {key: dict(value) for key, value in config.rule_settings.items()}
@@ -110,6 +116,30 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
     changes["rule_origins"] = MappingProxyType(origins)
     changes["files"] = (*config.files, origin)
     return replace(config, **changes)
+
+
+def _jira_settings(section: Any, origin: str) -> dict[str, Any]:
+    """The [jira] table, validated; credentials are refused here because they belong in the environment."""
+    _check_type(origin, "jira", section, dict, "a table")
+    for key, value in section.items():
+        if key.lower() in _SECRET_KEYS:
+            raise ConfigError(
+                f"{origin}: 'jira.{key}' looks like a credential; set JIRA_EMAIL and JIRA_API_TOKEN or JIRA_PAT "
+                "in the environment instead"
+            )
+        if key not in _JIRA_KEYS:
+            raise ConfigError(f"{origin}: unknown key 'jira.{key}' (allowed: {', '.join(sorted(_JIRA_KEYS))})")
+        _check_type(origin, f"jira.{key}", value, _JIRA_KEYS[key], "of another type (see the README)")
+    if section.get("deployment") not in (None, "cloud", "datacenter"):
+        raise ConfigError(f"{origin}: 'jira.deployment' must be 'cloud' or 'datacenter'")
+    for role, name in section.get("fields", {}).items():
+        if role not in {"estimate", "sprint", "rank", "epic", "acceptance_criteria"}:
+            raise ConfigError(
+                f"{origin}: unknown key 'jira.fields.{role}' (allowed: acceptance_criteria, epic, estimate, rank, "
+                "sprint)"
+            )
+        _check_type(origin, f"jira.fields.{role}", name, str, "a field name or id")
+    return dict(section)
 
 
 def _installed_model(name: str, origin: str) -> str | None:

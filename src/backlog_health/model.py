@@ -59,6 +59,7 @@ class BacklogItem:
     rank: int | None = None  # 1-based position in the ranked backlog
     estimate: float | None = None  # story points (or the team's unit)
     labels: tuple[str, ...] = ()  # labels / tags
+    components: tuple[str, ...] = ()  # components / areas of the product
     parent: str | None = None  # key of the epic or parent item
     sprint: str | None = None  # name of the sprint / iteration the item is planned for
     created: datetime | None = None  # creation time (timezone-aware when the source says)
@@ -66,6 +67,7 @@ class BacklogItem:
     url: str | None = None  # link to the item in its tracker (http/https only)
     assignee: str | None = None  # display name of the assignee
     links: tuple[Link, ...] = ()  # issue links (blocks / is blocked by …)
+    subtasks: tuple[str, ...] = ()  # keys of its sub-tasks / sub-issues
     acceptance_criteria_field: str | None = (
         None  # a dedicated acceptance-criteria field, when the source has one
     )
@@ -74,6 +76,8 @@ class BacklogItem:
         """Plain JSON-ready dict (the snapshot format of a JSON report's `items`)."""
         data = dataclasses.asdict(self)
         data["labels"] = list(self.labels)
+        data["components"] = list(self.components)
+        data["subtasks"] = list(self.subtasks)
         data["links"] = [dataclasses.asdict(link) for link in self.links]
         for name in ("created", "updated"):
             value = getattr(self, name)

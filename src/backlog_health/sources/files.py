@@ -524,6 +524,8 @@ def item_from_dict(data: Mapping[str, Any]) -> BacklogItem:
         rank=_json_rank(data.get("rank")),
         estimate=_json_estimate(data.get("estimate")),
         labels=_json_labels(data.get("labels")),
+        components=_json_labels(data.get("components")),
+        subtasks=_json_labels(data.get("subtasks")),
         created=parse_date(data["created"])[0] if isinstance(data.get("created"), str) else None,
         updated=parse_date(data["updated"])[0] if isinstance(data.get("updated"), str) else None,
         url=_http_url(_scalar_text(data.get("url"))),

@@ -1,0 +1,449 @@
+"""Jira Cloud and Jira Data Center backlogs, through the `jira` library.
+
+Requests: serverInfo, field, (board configuration,) (approximate count,) then one search page per 100
+issues. Cloud searches `/rest/api/3/search/jql` with `nextPageToken` (ADF descriptions); Data Center
+searches `/rest/api/2/search` with `startAt` (wiki-markup descriptions). Everything an item needs comes
+from the search pages: no request per issue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from backlog_health.errors import BacklogHealthError, InputError
+from backlog_health.model import BacklogItem, Link, SkippedItem, SourceInfo
+from backlog_health.sources import Loaded
+from backlog_health.sources.files import parse_date
+from backlog_health.sources.markup import adf_to_text, wiki_to_text
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100  # NOTE: Jira returns at most 100 issues with fields per page, whatever is asked
+DEPLOYMENTS = ("cloud", "datacenter")
+# Field roles discovered by name on each site, in order of preference; config overrides win.
+FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    "estimate": ("Story Points", "Story point estimate", "Story Point Estimate"),
+    "sprint": ("Sprint",),
+    "rank": ("Rank",),
+    "epic": ("Epic Link",),
+    "acceptance_criteria": ("Acceptance Criteria", "Acceptance criteria", "AC"),
+}
+FIELD_SCHEMAS = {
+    "sprint": "com.pyxis.greenhopper.jira:gh-sprint",
+    "rank": "com.pyxis.greenhopper.jira:gh-lexo-rank",
+    "epic": "com.pyxis.greenhopper.jira:gh-epic-link",
+}
+BASE_FIELDS = (
+    "summary", "description", "issuetype", "status", "priority", "labels", "components", "created", "updated",
+    "assignee", "parent", "issuelinks", "subtasks",
+)
+STATUS_CATEGORIES = {"new": "todo", "indeterminate": "in_progress", "done": "done"}
+_SPRINT_STATE = {"active": 0, "future": 1, "closed": 2}
+_LEGACY_SPRINT = re.compile(r"\[(.*)\]\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class JiraQuery:
+    """What to fetch and how."""
+
+    url: str  # site root, e.g. https://example.atlassian.net
+    jql: str | None = None  # explicit JQL
+    project: str | None = None  # project key: its not-done items in rank order
+    board: int | None = None  # board id: its backlog in rank order
+    deployment: str | None = None  # "cloud" or "datacenter"; None detects it from serverInfo
+    fields: Mapping[str, str] = field(default_factory=dict)  # role → field name or id overrides
+    timeout: float = 30.0  # seconds to wait for one response
+    max_retries: int = 3  # retries of a request that hit 429/5xx or a network error
+    max_wait: float = 60.0  # longest single wait for Retry-After
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Credentials from the environment, never from files or flags."""
+
+    email: str | None
+    api_token: str | None
+    pat: str | None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
+        """JIRA_EMAIL + JIRA_API_TOKEN (Cloud) or JIRA_PAT (Data Center)."""
+        env = os.environ if environ is None else environ
+        return cls(env.get("JIRA_EMAIL") or None, env.get("JIRA_API_TOKEN") or None, env.get("JIRA_PAT") or None)
+
+    def auth(self, deployment: str | None) -> dict[str, Any]:
+        """Keyword arguments for jira.JIRA; a missing credential is a one-line error naming the variables."""
+        if self.pat and deployment != "cloud":
+            return {"token_auth": self.pat}
+        if self.email and self.api_token:
+            return {"basic_auth": (self.email, self.api_token)}
+        raise BacklogHealthError(
+            "no Jira credentials: set JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT (Jira Data Center) "
+            "in the environment"
+        )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in output."""
+        return tuple(value for value in (self.api_token, self.pat) if value)
+
+
+Progress = Callable[[int, int | None], None]
+Notify = Callable[[str], None]
+
+
+class JiraSource:
+    """Fetches a Jira backlog as BacklogItems."""
+
+    def __init__(
+        self,
+        query: JiraQuery,
+        credentials: Credentials | None = None,
+        progress: Progress | None = None,
+        notify: Notify | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.query = query
+        self.credentials = credentials or Credentials.from_env()
+        self.progress = progress
+        self.notify = notify or (lambda message: log.warning("%s", message))
+        self.sleep = sleep
+        self.n_requests = 0
+        self.base_url = query.url.rstrip("/")
+
+    # -- requests ---------------------------------------------------------------------------------------
+
+    def _client(self, api_version: str, deployment: str | None):
+        from jira import JIRA
+
+        client = JIRA(
+            server=self.base_url,
+            options={"rest_api_version": api_version, "check_update": False, "agile_rest_path": "agile"},
+            get_server_info=False,
+            max_retries=0,  # NOTE: retries are ours: bounded, visible, and honouring Retry-After
+            timeout=(min(10.0, self.query.timeout), self.query.timeout),
+            **self.credentials.auth(deployment),
+        )
+        client._session.hooks["response"].append(self._count)
+        if deployment == "cloud":
+            # NOTE: the library's Cloud-only methods silently return None unless this is set.
+            client.deploymentType = "Cloud"
+        return client
+
+    def _count(self, response, *args, **kwargs):
+        self.n_requests += 1
+        return response
+
+    def _call(self, what: str, request: Callable[[], Any]) -> Any:
+        """One request with bounded retries on 429, 5xx and network errors; errors become one clear line."""
+        from jira.exceptions import JIRAError
+        from requests.exceptions import ConnectionError as RequestsConnectionError
+        from requests.exceptions import Timeout
+
+        for attempt in range(self.query.max_retries + 1):
+            try:
+                return request()
+            except JIRAError as error:
+                status = error.status_code or 0
+                if status in (429, 500, 502, 503, 504) and attempt < self.query.max_retries:
+                    wait = self._retry_after(error, attempt)
+                    self.notify(f"Jira answered {status} to {what}; retrying in {wait:.0f} s "
+                                f"({attempt + 1} of {self.query.max_retries})")
+                    self.sleep(wait)
+                    continue
+                raise BacklogHealthError(self._explain(error, what)) from None
+            except (RequestsConnectionError, Timeout) as error:
+                if attempt < min(2, self.query.max_retries):
+                    self.notify(f"cannot reach Jira for {what} ({type(error).__name__}); retrying")
+                    self.sleep(1.0 + attempt)
+                    continue
+                reason = "timed out" if isinstance(error, Timeout) else "connection failed"
+                raise BacklogHealthError(
+                    f"cannot reach Jira at {self.base_url} ({reason}); check the --jira URL and the network"
+                ) from None
+            except (ValueError, json.JSONDecodeError) as error:
+                if attempt < self.query.max_retries:
+                    self.notify(f"Jira sent a broken answer to {what}; retrying")
+                    self.sleep(1.0 + attempt)
+                    continue
+                raise BacklogHealthError(f"Jira sent an answer that is not valid JSON to {what}: {error}") from None
+        raise AssertionError("unreachable")
+
+    def _retry_after(self, error, attempt: int) -> float:
+        headers = getattr(getattr(error, "response", None), "headers", None) or {}
+        try:
+            wait = float(headers.get("Retry-After", ""))
+        except ValueError:
+            wait = 2.0**attempt
+        if wait > self.query.max_wait:
+            raise BacklogHealthError(
+                f"Jira asks to wait {wait:.0f} s (rate limit), longer than the {self.query.max_wait:.0f} s allowed; "
+                "try again later"
+            )
+        return max(wait, 0.5)
+
+    def _explain(self, error, what: str) -> str:
+        """One line for a Jira error response, with Jira's own words where it has them."""
+        status = error.status_code or 0
+        detail = _jira_messages(getattr(error, "response", None)) or (error.text or "").strip()
+        detail = self._scrub(detail)[:300]
+        if status == 401:
+            return ("Jira rejected the credentials (401): check JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) "
+                    "or JIRA_PAT (Jira Data Center)")
+        if status == 403:
+            return f"Jira refused {what} (403): the account lacks permission{': ' + detail if detail else ''}"
+        if status == 404:
+            return (f"Jira found nothing at {what} (404): check the --jira URL (the site root) "
+                    "and the board or project")
+        if status == 400:
+            return f"Jira rejected the query (400): {detail or 'bad request'}"
+        if status == 410:
+            return f"Jira no longer offers {what} (410): use --jira-deployment cloud"
+        return f"Jira answered {status} to {what}{': ' + detail if detail else ''}"
+
+    def _scrub(self, text: str) -> str:
+        for secret in self.credentials.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    # -- the fetch --------------------------------------------------------------------------------------
+
+    def deployment(self) -> str:
+        """'cloud' or 'datacenter', from the query or from serverInfo."""
+        if self.query.deployment:
+            return self.query.deployment
+        probe = self._client("2", None)
+        info = self._call("serverInfo", probe.server_info)
+        kind = str((info or {}).get("deploymentType", "")).lower()
+        return "cloud" if kind == "cloud" else "datacenter"
+
+    def load(self) -> Loaded:
+        """Fetch the selected backlog in rank order."""
+        deployment = self.deployment()
+        client = self._client("3" if deployment == "cloud" else "2", deployment)
+        roles = discover_fields(self._call("the field list", client.fields), self.query.fields)
+        jql = self._jql(client)
+        wanted = [*BASE_FIELDS, *sorted({fid for ids in roles.values() for fid in ids})]
+        pages = self._cloud_pages(client, jql, wanted) if deployment == "cloud" else self._dc_pages(client, jql, wanted)
+        items, skipped = [], []
+        for raw in pages:
+            try:
+                items.append(issue_to_item(raw, roles, self.base_url, rank=len(items) + 1, cloud=deployment == "cloud"))
+            except Exception as error:  # NOTE: one malformed issue never aborts the run
+                key = raw.get("key") if isinstance(raw, dict) else None
+                skipped.append(SkippedItem(str(key or f"#{len(items) + len(skipped) + 1}"),
+                                           f"malformed issue: {type(error).__name__}: {error}"))
+        log.debug("Jira: %d requests for %d issues", self.n_requests, len(items) + len(skipped))
+        fields = {"title", "description", "type", "status", "status_category", "priority", "labels", "components",
+                  "created", "updated", "assignee", "url", "links", "subtasks", "parent", "rank"}
+        fields |= {name for role, name in (("estimate", "estimate"), ("sprint", "sprint"),
+                                             ("acceptance_criteria", "acceptance_criteria_field")) if roles.get(role)}
+        info = SourceInfo("jira", self.base_url, jql, frozenset(fields))
+        return Loaded(info, tuple(items), tuple(skipped))
+
+    def _jql(self, client) -> str:
+        query = self.query
+        if query.jql:
+            return query.jql
+        if query.project:
+            return f'project = "{query.project}" AND statusCategory != Done ORDER BY Rank ASC'
+        if query.board is not None:
+            config = self._call(
+                f"board {query.board}",
+                lambda: client._get_json(f"board/{query.board}/configuration", base=client.AGILE_BASE_URL),
+            )
+            filter_id = (config or {}).get("filter", {}).get("id")
+            if filter_id is None:
+                raise BacklogHealthError(f"Jira board {query.board} has no filter; check --jira-board")
+            # NOTE: the backlog of a board: its filter, not done, not in an active or closed sprint.
+            return (f"filter = {filter_id} AND statusCategory != Done AND "
+                    "(sprint is EMPTY OR sprint not in (openSprints(), closedSprints())) ORDER BY Rank ASC")
+        raise InputError("give --jql, --jira-project or --jira-board with --jira")
+
+    def _cloud_pages(self, client, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+        total = None
+        try:
+            count = self._call("the approximate count", lambda: client.approximate_issue_count(jql, json_result=True))
+            total = count.get("count") if isinstance(count, dict) else None
+        except BacklogHealthError as error:  # NOTE: the count only feeds the progress display
+            log.debug("no approximate count: %s", error)
+        token, seen, done = None, set(), 0
+        while True:
+            page = self._call(
+                "the issue search",
+                lambda token=token: client.enhanced_search_issues(
+                    jql, nextPageToken=token, maxResults=PAGE_SIZE, fields=list(fields), json_result=True
+                ),
+            )
+            if not isinstance(page, dict):
+                raise BacklogHealthError("Jira's search answered nothing; is this a Jira Cloud site?")
+            issues = page.get("issues") or []
+            yield from issues
+            done += len(issues)
+            self._report(done, total)
+            token = page.get("nextPageToken")
+            if page.get("isLast", not token) or not token or not issues:
+                return
+            if token in seen:
+                raise BacklogHealthError("Jira repeated a page token; stopped to avoid an endless loop")
+            seen.add(token)
+
+    def _dc_pages(self, client, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+        start = 0
+        while True:
+            page = self._call(
+                "the issue search",
+                lambda start=start: client.search_issues(
+                    jql, startAt=start, maxResults=PAGE_SIZE, fields=list(fields), json_result=True
+                ),
+            )
+            issues = page.get("issues") or []
+            total = page.get("total")
+            yield from issues
+            # NOTE: a server may cap maxResults below what was asked: advance by what came back.
+            start += len(issues)
+            self._report(start, total)
+            if not issues or (isinstance(total, int) and start >= total):
+                return
+
+    def _report(self, done: int, total: int | None) -> None:
+        if self.progress:
+            self.progress(done, total)
+
+
+def _jira_messages(response) -> str:
+    """Jira's errorMessages and errors from an error body, joined."""
+    try:
+        body = response.json()
+    except Exception:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    messages = [str(m) for m in body.get("errorMessages") or []]
+    messages += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
+    return "; ".join(messages)
+
+
+def discover_fields(fields: list[dict[str, Any]], overrides: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Field ids for each role (estimate, sprint, rank, epic, acceptance_criteria) on this site."""
+    by_name: dict[str, list[str]] = {}
+    by_schema: dict[str, list[str]] = {}
+    ids = set()
+    for entry in fields or []:
+        if not isinstance(entry, dict) or "id" not in entry:
+            continue
+        ids.add(entry["id"])
+        by_name.setdefault(str(entry.get("name", "")).strip().lower(), []).append(entry["id"])
+        custom = (entry.get("schema") or {}).get("custom")
+        if custom:
+            by_schema.setdefault(custom, []).append(entry["id"])
+    roles: dict[str, tuple[str, ...]] = {}
+    for role, names in FIELD_NAMES.items():
+        if role in overrides:
+            wanted = overrides[role]
+            found = [wanted] if wanted in ids else by_name.get(wanted.strip().lower(), [])
+            if not found:
+                raise BacklogHealthError(
+                    f"jira.fields.{role}: no field named '{wanted}' on this Jira; check the field name in Jira"
+                )
+            roles[role] = tuple(found)
+            continue
+        found = [fid for name in names for fid in by_name.get(name.lower(), [])]
+        found += [fid for fid in by_schema.get(FIELD_SCHEMAS.get(role, ""), []) if fid not in found]
+        if found:
+            roles[role] = tuple(dict.fromkeys(found))
+    return roles
+
+
+def _text(value: Any, cloud: bool) -> str:
+    if isinstance(value, dict):
+        return adf_to_text(value)
+    if isinstance(value, str):
+        return wiki_to_text(value)
+    return ""
+
+
+def _name(value: Any, key: str = "name") -> str | None:
+    return str(value[key]) if isinstance(value, dict) and value.get(key) else None
+
+
+def _sprint(value: Any) -> str | None:
+    """The sprint an issue is planned for: active first, then future, then the last closed one."""
+    sprints = []
+    for entry in value if isinstance(value, list) else [value] if value else []:
+        if isinstance(entry, str):
+            match = _LEGACY_SPRINT.search(entry)
+            entry = dict(pair.split("=", 1) for pair in match.group(1).split(",") if "=" in pair) if match else {}
+        if isinstance(entry, dict) and entry.get("name"):
+            sprints.append((_SPRINT_STATE.get(str(entry.get("state", "")).lower(), 3), str(entry["name"])))
+    return min(sprints)[1] if sprints else None
+
+
+def _estimate(fields: Mapping[str, Any], ids: tuple[str, ...]) -> float | None:
+    for fid in ids:
+        value = fields.get(fid)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                continue
+    return None
+
+
+def _links(values: Any) -> tuple[Link, ...]:
+    links = []
+    for entry in values if isinstance(values, list) else []:
+        kind = entry.get("type") or {}
+        for side, name in (("inwardIssue", "inward"), ("outwardIssue", "outward")):
+            other = entry.get(side)
+            if isinstance(other, dict) and other.get("key"):
+                category = ((other.get("fields") or {}).get("status") or {}).get("statusCategory") or {}
+                links.append(Link(str(kind.get(name) or kind.get("name") or "relates to"), str(other["key"]),
+                                  STATUS_CATEGORIES.get(category.get("key"))))
+    return tuple(links)
+
+
+def issue_to_item(raw: dict[str, Any], roles: Mapping[str, tuple[str, ...]], base_url: str, rank: int,
+                  cloud: bool) -> BacklogItem:
+    """One search-result issue as a BacklogItem."""
+    key = str(raw["key"])
+    fields = raw.get("fields") or {}
+    status = fields.get("status") or {}
+    category = (status.get("statusCategory") or {}).get("key")
+    parent = _name(fields.get("parent"), "key")
+    for fid in roles.get("epic", ()):
+        if isinstance(fields.get(fid), str) and not parent:
+            parent = fields[fid]
+    criteria = next((fields[fid] for fid in roles.get("acceptance_criteria", ()) if fields.get(fid)), None)
+    sprint = next((s for fid in roles.get("sprint", ()) if (s := _sprint(fields.get(fid)))), None)
+    return BacklogItem(
+        key=key,
+        title=str(fields.get("summary") or "").strip() or key,
+        description=_text(fields.get("description"), cloud),
+        type=_name(fields.get("issuetype")),
+        status=_name(status),
+        status_category=STATUS_CATEGORIES.get(category),
+        priority=_name(fields.get("priority")),
+        rank=rank,
+        estimate=_estimate(fields, roles.get("estimate", ())),
+        labels=tuple(str(label) for label in fields.get("labels") or ()),
+        components=tuple(name for c in fields.get("components") or () if (name := _name(c))),
+        parent=parent,
+        sprint=sprint,
+        created=parse_date(fields["created"])[0] if isinstance(fields.get("created"), str) else None,
+        updated=parse_date(fields["updated"])[0] if isinstance(fields.get("updated"), str) else None,
+        url=f"{base_url}/browse/{key}",
+        assignee=_name(fields.get("assignee"), "displayName"),
+        links=_links(fields.get("issuelinks")),
+        subtasks=tuple(str(s["key"]) for s in fields.get("subtasks") or () if isinstance(s, dict) and s.get("key")),
+        acceptance_criteria_field=_text(criteria, cloud) or None,
+    )
