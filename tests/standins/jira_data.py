@@ -15,9 +15,10 @@ import random
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"  # as tests/conftest.py
 PAYLOADS = Path("api_payloads") / "jira"
@@ -149,12 +150,12 @@ def load_json(relative: str, data_dir: Path | None = None) -> Any:
     return copy.deepcopy(_load_json(str((data_dir or SHARED_DATA) / PAYLOADS / relative)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_json(path: str) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _csv_rows(path: str) -> tuple[dict[str, str], ...]:
     csv.field_size_limit(1 << 24)
     with open(path, encoding="utf-8", newline="") as handle:
@@ -193,7 +194,7 @@ def _criteria(text: str) -> list[str]:
     return [" ".join(i.split()) for i in items if len(i.split()) > 2]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pools(data_dir: str) -> Json:
     """The real texts the Cloud builder draws from."""
     base = Path(data_dir)
@@ -239,7 +240,7 @@ def _gwt_lines(k: int, data_dir: Path) -> list[str]:
 # -- ADF <-> wiki markup -----------------------------------------------------------------------------------
 
 _INLINE = re.compile(r"\{\{(.+?)\}\}|(?<![\w*])\*(\S(?:[^*\n]*\S)?)\*(?![\w*])|\[([^|\]\n]+)\|([^\]\n]+)\]")
-_CODE = re.compile(r"\{(code|noformat)(?::([^}]*))?\}(.*?)\{\1\}", re.S | re.I)
+_CODE = re.compile(r"\{(code|noformat)(?::([^}]*))?\}(.*?)\{\1\}", re.DOTALL | re.IGNORECASE)
 _HEADING = re.compile(r"h([1-6])\.\s*(.*)")
 _ITEM = re.compile(r"([*#-]+)\s+(.*)")
 
@@ -491,7 +492,7 @@ def _plan(n: int, deployment: str, seed: int) -> list[Json]:
     sprints = board_sprints(deployment)
     plan = []
     for i in range(n):
-        kind = "Epic" if i % 20 == 0 else "Sub-task" if i % 15 == 14 else None
+        kind = "Epic" if i % 20 == 0 else "Sub-task" if i % 16 == 15 else None
         r = rng.random()
         status = (["In Progress", "In Review"][i % 2] if kind == "Epic" else "Done" if r < 0.15
                   else ["In Progress", "In Review"][i % 2] if r < 0.3 else ["To Do", "Backlog", "To Do",
@@ -504,7 +505,7 @@ def _plan(n: int, deployment: str, seed: int) -> list[Json]:
                      "priority": PRIORITIES[deployment][rng.randrange(6)], "labels": LABELS[i % len(LABELS)],
                      "components": COMPONENTS[i % len(COMPONENTS)], "assignee": PEOPLE[deployment][i % 4],
                      "reporter": PEOPLE[deployment][(i + 1) % 3], "flagged": i % 17 == 5,
-                     "epic": None, "parent": None, "estimated": i % 6 != 5})
+                     "epic": None, "parent": None, "estimated": i % 7 != 4})
     for item in plan:
         i = item["i"]
         if item["kind"] == "Sub-task":
@@ -627,7 +628,9 @@ def _ranked(issues: list[Json], fs: FieldSet, seed: int) -> list[Json]:
 
 def _cloud_texts(item: Json, k: int, pools: Json, fs: FieldSet, data_dir: Path) -> None:
     """Summary, ADF description, points and (optionally) the acceptance-criteria field of a Cloud issue."""
-    pick = lambda pool, j: pools[pool][j % len(pools[pool])]  # noqa: E731
+    def pick(pool: str, index: int) -> Any:
+        return pools[pool][index % len(pools[pool])]
+
     variant, j = k % 8, k // 8
     ac_row, criteria = pick("ac", 2 * j + (variant == 1))
     item.update(points=ac_row["points"], criteria=None)
@@ -714,3 +717,69 @@ def datacenter_issues(n: int, field_set: FieldSet | None = None, seed: int = 11,
         issues.append(issue)
     _relate(issues, plan, "datacenter", fs)
     return _ranked(issues, fs, seed)
+
+
+# -- site payloads -----------------------------------------------------------------------------------------
+
+
+def server_info(deployment: str, dc_version: str = "9.12.0", dc_deployment_type: str = "Server") -> Json:
+    """serverInfo: Cloud (deploymentType "Cloud") or Data Center ("Server" or "DataCenter", dc_version)."""
+    base = {"baseUrl": SITE, "serverTime": NOW.strftime("%Y-%m-%dT%H:%M:%S.000%z"), "serverTitle": "Jira"}
+    if deployment == "cloud":
+        return {**base, "displayUrl": SITE, "version": "1001.0.0-SNAPSHOT", "versionNumbers": [1001, 0, 0],
+                "deploymentType": "Cloud", "buildNumber": 100288, "buildDate": "2024-05-30T00:00:00.000+0000",
+                "scmInfo": "0f7c1a55c9bc0e1dbdf2c8e4e6f2a1c3b1d5e7a9", "defaultLocale": {"locale": "en_US"},
+                "serverTimeZone": "Etc/UTC"}
+    numbers = [int(p) for p in dc_version.split(".")]
+    build = numbers[0] * 10**6 + numbers[1] * 10**4
+    return {**base, "version": dc_version, "versionNumbers": numbers, "deploymentType": dc_deployment_type,
+            "buildNumber": build, "buildDate": "2023-11-28T00:00:00.000-0800", "databaseBuildNumber": build,
+            "scmInfo": "6a5a9f1c2b3d4e5f60718293a4b5c6d7e8f90123"}
+
+
+def myself(deployment: str, email: str) -> Json:
+    """myself: the account the credentials belong to."""
+    common = {"emailAddress": email, "displayName": "Product Owner", "active": True, "locale": "en_US",
+              "groups": {"size": 1, "items": []}, "applicationRoles": {"size": 1, "items": []},
+              "expand": "groups,applicationRoles"}
+    if deployment == "cloud":
+        return {"self": f"{SITE}/rest/api/3/user?accountId=5b10ac8d82e05b22cc7d4ef5",
+                "accountId": "5b10ac8d82e05b22cc7d4ef5", "accountType": "atlassian", "timeZone": "Etc/UTC", **common}
+    return {"self": f"{SITE}/rest/api/2/user?username=po", "key": "po", "name": "po", "deleted": False,
+            "timeZone": "America/Los_Angeles", **common}
+
+
+def board(board_id: int, project: str) -> Json:
+    """board/{id}: a scrum board on one project."""
+    pid, name = PROJECTS.get(project, ("10000", project))
+    return {"id": board_id, "self": f"{SITE}/rest/agile/1.0/board/{board_id}", "name": f"{project} board",
+            "type": "scrum", "location": {"projectId": int(pid), "displayName": f"{name} ({project})",
+                                          "projectName": name, "projectKey": project, "projectTypeKey": "software",
+                                          "name": f"{name} ({project})"}}
+
+
+def board_configuration(board_id: int, project: str, field_set: FieldSet) -> Json:
+    """board/{id}/configuration (the go-jira shape): filter, columns, estimation field, rank field."""
+
+    def statuses(category: str) -> list[Json]:
+        return [{"id": sid, "self": f"{SITE}/rest/api/2/status/{sid}"} for sid, c in STATUSES.values() if c == category]
+
+    columns = [("To Do", "new"), ("In Progress", "indeterminate"), ("Done", "done")]
+    return {"id": board_id, "name": f"{project} board", "type": "scrum",
+            "self": f"{SITE}/rest/agile/1.0/board/{board_id}/configuration",
+            "location": {"type": "project", "key": project, "id": PROJECTS.get(project, ("10000",))[0],
+                         "self": f"{SITE}/rest/api/2/project/{PROJECTS.get(project, ('10000',))[0]}"},
+            "filter": {"id": str(10000 + board_id), "self": f"{SITE}/rest/api/2/filter/{10000 + board_id}"},
+            "columnConfig": {"columns": [{"name": n, "statuses": statuses(c)} for n, c in columns],
+                             "constraintType": "none"},
+            "estimation": {"type": "field", "field": {"fieldId": field_set.story_points.id,
+                                                      "displayName": field_set.story_points.name}},
+            "ranking": {"rankCustomFieldId": int(field_set.rank.id.rsplit("_", 1)[1])}}
+
+
+def saved_filter(filter_id: int, jql: str) -> Json:
+    """filter/{id}: a saved filter."""
+    return {"self": f"{SITE}/rest/api/2/filter/{filter_id}", "id": str(filter_id),
+            "name": f"Filter for board {filter_id - 10000}", "owner": {"displayName": "Product Owner", "active": True},
+            "jql": jql, "viewUrl": f"{SITE}/issues/?filter={filter_id}",
+            "searchUrl": f"{SITE}/rest/api/2/search?jql={quote(jql)}", "favourite": False}

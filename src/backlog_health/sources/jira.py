@@ -228,7 +228,15 @@ class JiraSource:
         """Fetch the selected backlog in rank order."""
         deployment = self.deployment()
         client = self._client("3" if deployment == "cloud" else "2", deployment)
-        roles = discover_fields(self._call("the field list", client.fields), self.query.fields)
+        field_list = self._call("the field list", client.fields)
+        # NOTE: the library fetches the field list again for its name cache unless it is filled here.
+        client._fields_cache_value = {
+            str(name): entry["id"]
+            for entry in field_list or []
+            if isinstance(entry, dict) and "id" in entry
+            for name in entry.get("clauseNames") or []
+        }
+        roles = discover_fields(field_list, self.query.fields)
         jql = self._jql(client)
         wanted = [*BASE_FIELDS, *sorted({fid for ids in roles.values() for fid in ids})]
         pages = self._cloud_pages(client, jql, wanted) if deployment == "cloud" else self._dc_pages(client, jql, wanted)
