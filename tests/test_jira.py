@@ -247,3 +247,60 @@ def test_cli_jira_with_snapshot_then_offline(tmp_path, monkeypatch):
     again = json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))
     assert [i["key"] for i in again["items"]] == [i["key"] for i in online["items"]]
     assert [i["findings"] for i in again["items"]] == [i["findings"] for i in online["items"]]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(
+            ["com.atlassian.greenhopper.service.sprint.Sprint@1a2b[id=3,rapidViewId=1,state=CLOSED,name=Sprint 3,"
+             "goal=Ship, then test,startDate=2024-01-01]",
+             "com.atlassian.greenhopper.service.sprint.Sprint@9f[id=4,rapidViewId=1,state=ACTIVE,name=Sprint 4, hardening,"
+             "goal=,startDate=2024-02-01]"],
+            "Sprint 4, hardening",
+            id="legacy strings, commas in values, active wins",
+        ),
+        pytest.param([{"id": 1, "name": "S1", "state": "closed"}, {"id": 2, "name": "S2", "state": "future"}], "S2",
+                     id="cloud objects, future before closed"),
+        pytest.param(None, None, id="none"),
+        pytest.param(["garbage"], None, id="garbage"),
+    ],
+)
+def test_sprint_values(value, expected):
+    from backlog_health.sources.jira import _sprint
+
+    assert _sprint(value) == expected
+
+
+def test_field_overrides_and_unknown_override():
+    from backlog_health.sources.jira import discover_fields
+
+    fields = [
+        {"id": "customfield_1", "name": "Effort", "schema": {"custom": "x:float"}},
+        {"id": "customfield_2", "name": "Story Points"},
+        {"id": "customfield_3", "name": "Sprint", "schema": {"custom": "com.pyxis.greenhopper.jira:gh-sprint"}},
+        {"id": "customfield_4", "name": "Definition of Done"},
+    ]
+    roles = discover_fields(fields, {"estimate": "effort", "acceptance_criteria": "Definition of Done"})
+    assert roles["estimate"] == ("customfield_1",)
+    assert roles["acceptance_criteria"] == ("customfield_4",)
+    assert roles["sprint"] == ("customfield_3",)
+    assert discover_fields(fields, {})["estimate"] == ("customfield_2",)
+    with pytest.raises(BacklogHealthError, match="jira.fields.estimate: no field named 'Size'"):
+        discover_fields(fields, {"estimate": "Size"})
+
+
+def test_malformed_issues_are_skipped_not_fatal(monkeypatch):
+    source, _, _ = _source(REPLAY_URL, CLOUD, jql="x", deployment="cloud")
+
+    class FakeClient:
+        def fields(self):
+            return []
+
+    monkeypatch.setattr(source, "_client", lambda version, deployment: FakeClient())
+    monkeypatch.setattr(source, "_cloud_pages", lambda client, jql, fields: iter(
+        [{"key": "A-1", "fields": {"summary": "ok"}}, "not an issue", {"fields": {}}, {"key": "A-4", "fields": None}]
+    ))
+    loaded = source.load()
+    assert [item.key for item in loaded.items] == ["A-1", "A-4"]
+    assert len(loaded.skipped) == 2 and all("malformed" in s.reason for s in loaded.skipped)

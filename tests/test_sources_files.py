@@ -13,6 +13,7 @@ import pytest
 from backlog_health.errors import InputError
 from backlog_health.model import BacklogItem, Link, SkippedItem
 from backlog_health.sources.files import (
+    _plain,
     item_from_dict,
     load_file,
     parse_date,
@@ -188,7 +189,7 @@ def test_jira_export_headers(tmp_path):
     assert first == BacklogItem(
         key="PROJ-12",
         title="As a PO I want a report",
-        description="h3. Context\nSome *text*",
+        description="### Context\n\nSome text",  # Jira wiki markup becomes plain text
         type="Story",
         status="In Review",
         status_category="in_progress",
@@ -592,9 +593,9 @@ def test_jira_storypoint_csvs_load(shared_data):
         points = [float(row["storypoint"]) for row in rows]
         assert [i.estimate for i in loaded.items] == points, f"{where}: estimates from storypoint"
         assert all(
-            item.description == ("" if row["description"].strip() in ("", "NULL") else row["description"])
+            item.description == ("" if row["description"].strip() in ("", "NULL") else _plain(row["description"]))
             for item, row in zip(loaded.items, rows)
-        ), f"{where}: descriptions as is, NULL and blank empty"
+        ), f"{where}: descriptions converted from wiki markup, NULL and blank empty"
         if "created" in rows[0]:
             assert all(item.created for item in loaded.items), f"{where}: every created date read"
         assert loaded.skipped == () and loaded.notes == (), f"{where}: clean load, got {loaded.notes[:2]}"

@@ -429,7 +429,7 @@ def _row_item(
     return BacklogItem(
         key=key,
         title=title,
-        description=description,
+        description=_plain(description),
         status_category=status_category_of(text["status"], first("status_category")),
         rank=rank,
         estimate=estimate,
@@ -442,6 +442,13 @@ def _row_item(
         acceptance_criteria_field=first("acceptance_criteria_field"),
         **text,
     )
+
+
+def _plain(description: str) -> str:
+    """A description as plain text: Jira's CSV export writes wiki markup, which is converted."""
+    from backlog_health.sources.markup import looks_like_wiki, wiki_to_text
+
+    return wiki_to_text(description) if looks_like_wiki(description) else description
 
 
 def _first_nonblank_line(text: str) -> str:

@@ -47,6 +47,7 @@ BASE_FIELDS = (
 STATUS_CATEGORIES = {"new": "todo", "indeterminate": "in_progress", "done": "done"}
 _SPRINT_STATE = {"active": 0, "future": 1, "closed": 2}
 _LEGACY_SPRINT = re.compile(r"\[(.*)\]\s*$", re.DOTALL)
+_LEGACY_PAIR = re.compile(r"(\w+)=(.*?)(?=,\w+=|$)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -388,7 +389,8 @@ def _sprint(value: Any) -> str | None:
     for entry in value if isinstance(value, list) else [value] if value else []:
         if isinstance(entry, str):
             match = _LEGACY_SPRINT.search(entry)
-            entry = dict(pair.split("=", 1) for pair in match.group(1).split(",") if "=" in pair) if match else {}
+            # NOTE: values may hold commas ("goal=Ship, then test"): a value runs up to the next ",key=".
+            entry = dict(_LEGACY_PAIR.findall(match.group(1))) if match else {}
         if isinstance(entry, dict) and entry.get("name"):
             sprints.append((_SPRINT_STATE.get(str(entry.get("state", "")).lower(), 3), str(entry["name"])))
     return min(sprints)[1] if sprints else None
