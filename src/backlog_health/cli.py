@@ -224,6 +224,18 @@ def main() -> None:
 def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Where the backlog comes from, other than a file."""
     options = [
+        click.option("--max-wait", type=float, metavar="SECONDS",
+                     help="Longest wait for a rate limit before giving up (default 60)."),
+        click.option("--include-done", is_flag=True, default=None, help="GitHub project: keep items in the done status."),
+        click.option("--github-milestone", metavar="NUMBER", help="GitHub issues of this milestone only."),
+        click.option("--github-label", "github_labels", multiple=True, metavar="LABEL",
+                     help="GitHub issues with this label (repeat for several: all must match)."),
+        click.option("--github-state", type=click.Choice(["open", "closed", "all"]), help="GitHub issue state (default open)."),
+        click.option("--github-url", metavar="URL",
+                     help="GitHub API base for GitHub Enterprise, e.g. https://github.example.com/api/v3 "
+                          "(default: GITHUB_API_URL or api.github.com)."),
+        click.option("--github-project", metavar="OWNER/NUMBER", help="A GitHub Projects (v2) board, in project order."),
+        click.option("--github", "github_repo", metavar="OWNER/REPO", help="A GitHub repository's issues."),
         click.option("--save-snapshot", metavar="FILE.json",
                      help="Also save the fetched items as JSON, to analyze again offline."),
         click.option("--jira-deployment", type=click.Choice(["cloud", "datacenter"]),
@@ -283,6 +295,45 @@ def _jira_loader(url: str | None, jql: str | None, project: str | None, board: i
     return load
 
 
+def _github_loader(options: dict[str, Any], quiet: bool) -> Callable[[Config], Loaded]:
+    from backlog_health.sources.github import GithubQuery, GithubSource
+
+    def load(config: Config) -> Loaded:
+        settings = dict(config.github)
+        repo, project = options["github_repo"], options["github_project"]
+        if repo and project:
+            raise click.UsageError("give only one of --github and --github-project")
+        if not repo and not project:
+            repo, project = settings.get("repo"), settings.get("project")
+        labels = tuple(options["github_labels"]) or tuple(settings.get("labels", ()))
+        query = GithubQuery(
+            repo=repo,
+            project=project,
+            api_url=options["github_url"] or settings.get("url"),
+            state=options["github_state"] or settings.get("state", "open"),
+            labels=labels,
+            milestone=options["github_milestone"] or settings.get("milestone"),
+            include_done=bool(options["include_done"] if options["include_done"] is not None
+                              else settings.get("include_done", False)),
+            fields=settings.get("fields", {}),
+            **{key: settings[key] for key in ("estimate_label", "priority_label") if key in settings},
+            timeout=float(settings.get("timeout", 30)),
+            max_retries=int(settings.get("max_retries", 3)),
+            max_wait=float(options["max_wait"] if options["max_wait"] is not None else settings.get("max_wait", 60)),
+        )
+        notify = (lambda message: None) if quiet else (lambda message: click.echo(f"github: {message}", err=True))
+        source = GithubSource(query, progress=_fetch_progress(quiet, "github"), notify=notify)
+        loaded = source.load()
+        logging.getLogger(__name__).debug("github: %d requests", source.n_requests)
+        return loaded
+
+    return load
+
+
+_GITHUB_OPTIONS = ("github_repo", "github_project", "github_url", "github_state", "github_labels",
+                   "github_milestone", "include_done", "max_wait")
+
+
 @main.command("analyze")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @source_options
@@ -309,17 +360,29 @@ def analyze_command(
     """
     from backlog_health.sources.files import load_file
 
+    github = {name: options.pop(name) for name in _GITHUB_OPTIONS}
     run_options = RunOptions(**options)
-    jira_wanted = jira_url or jql or jira_project or jira_board is not None
-    if path is not None and jira_wanted:
-        raise click.UsageError("give either a backlog file or --jira, not both")
+    jira_wanted = bool(jira_url or jql or jira_project or jira_board is not None)
+    github_wanted = bool(github["github_repo"] or github["github_project"])
+    chosen = [name for name, wanted in (("a file", path is not None), ("--jira", jira_wanted),
+                                        ("--github", github_wanted)) if wanted]
+    if len(chosen) > 1:
+        raise click.UsageError(f"give one source, not {' and '.join(chosen)}")
     if path is not None:
         _run(lambda config: load_file(path), run_options, save_snapshot)
         return
-    if not jira_wanted and not _config(run_options.config_path).jira.get("url"):
+    if github_wanted:
+        _run(_github_loader(github, run_options.quiet), run_options, save_snapshot)
+        return
+    config = _config(run_options.config_path)
+    if not jira_wanted and not config.jira.get("url"):
+        if config.github.get("repo") or config.github.get("project"):
+            _run(_github_loader(github, run_options.quiet), run_options, save_snapshot)
+            return
         raise click.UsageError("give a backlog file to analyze, e.g. `backlog-health analyze backlog.csv`, "
-                               "or a tracker, e.g. `--jira URL --jira-project KEY`")
-    if not jira_url and not _config(run_options.config_path).jira.get("url"):
+                               "or a tracker: `--jira URL --jira-project KEY`, `--github OWNER/REPO` or "
+                               "`--github-project OWNER/NUMBER`")
+    if not jira_url and not config.jira.get("url"):
         raise click.UsageError("--jql, --jira-project and --jira-board need --jira URL (or jira.url in the config)")
     loader = _jira_loader(jira_url, jql, jira_project, jira_board, jira_deployment, run_options.quiet)
     _run(loader, run_options, save_snapshot)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -21,10 +22,13 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 FAIL_ON = ("error", "warning")
 # Allowed keys: top level and per table. A key missing here is an error naming the file and key.
-_TOP_KEYS = {"story_types", "fail_under", "fail_on", "nlp", "rules", "jira"}
+_TOP_KEYS = {"story_types", "fail_under", "fail_on", "nlp", "rules", "jira", "github"}
 _NLP_KEYS = {"model", "batch_size"}
 _JIRA_KEYS = {"url": str, "jql": str, "project": str, "board": int, "deployment": str, "fields": dict,
               "timeout": (int, float), "max_retries": int, "max_wait": (int, float)}
+_GITHUB_KEYS = {"url": str, "repo": str, "project": str, "state": str, "labels": list, "milestone": str,
+                "include_done": bool, "fields": dict, "estimate_label": str, "priority_label": str,
+                "timeout": (int, float), "max_retries": int, "max_wait": (int, float)}
 _SECRET_KEYS = {"token", "api_token", "pat", "password", "email", "secret", "auth"}
 
 
@@ -41,6 +45,7 @@ class Config:
     rule_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # rule id → settings
     rule_origins: Mapping[str, str] = field(default_factory=dict)  # rule id → file that set it
     files: tuple[str, ...] = ()  # config files read, in order
+    github: Mapping[str, Any] = field(default_factory=dict)  # [github] settings (never secrets)
     jira: Mapping[str, Any] = field(default_factory=dict)  # [jira] settings (never secrets)
 
 
@@ -100,6 +105,8 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
         changes["batch_size"] = nlp["batch_size"]
     if "jira" in data:
         changes["jira"] = MappingProxyType({**config.jira, **_jira_settings(data["jira"], origin)})
+    if "github" in data:
+        changes["github"] = MappingProxyType({**config.github, **_github_settings(data["github"], origin)})
     rules = data.get("rules", {})
     _check_type(origin, "rules", rules, dict, "a table")
     settings = {key: dict(value) for key, value in config.rule_settings.items()}
@@ -139,6 +146,29 @@ def _jira_settings(section: Any, origin: str) -> dict[str, Any]:
                 "sprint)"
             )
         _check_type(origin, f"jira.fields.{role}", name, str, "a field name or id")
+    return dict(section)
+
+
+def _github_settings(section: Any, origin: str) -> dict[str, Any]:
+    """The [github] table, validated; tokens are refused here because they belong in the environment."""
+    _check_type(origin, "github", section, dict, "a table")
+    for key, value in section.items():
+        if key.lower() in _SECRET_KEYS:
+            raise ConfigError(f"{origin}: 'github.{key}' looks like a credential; set GITHUB_TOKEN in the environment")
+        if key not in _GITHUB_KEYS:
+            raise ConfigError(f"{origin}: unknown key 'github.{key}' (allowed: {', '.join(sorted(_GITHUB_KEYS))})")
+        _check_type(origin, f"github.{key}", value, _GITHUB_KEYS[key], "of another type (see the README)")
+    if section.get("state") not in (None, "open", "closed", "all"):
+        raise ConfigError(f"{origin}: 'github.state' must be open, closed or all")
+    for role in section.get("fields", {}):
+        if role not in {"status", "priority", "estimate", "iteration"}:
+            raise ConfigError(f"{origin}: unknown key 'github.fields.{role}' (allowed: estimate, iteration, priority, status)")
+    for key in ("estimate_label", "priority_label"):
+        if key in section:
+            try:
+                re.compile(section[key])
+            except re.error as error:
+                raise ConfigError(f"{origin}: 'github.{key}' is not a valid regular expression: {error}") from None
     return dict(section)
 
 
