@@ -143,15 +143,19 @@ class GithubSource:
     def requester(self):
         """PyGithub's requester: auth, base URL (GitHub Enterprise too) and connection handling."""
         if self._requester is None:
+            import github
             from github import Auth, Github
 
+            # NOTE: importing PyGithub attaches an INFO handler to stderr; keep its chatter to warnings.
+            github.set_log_level(logging.WARNING)
             client = Github(
                 auth=Auth.Token(self.token),
                 base_url=self.api_url,
                 per_page=PAGE_SIZE,
                 timeout=int(self.query.timeout),
                 retry=None,  # NOTE: retries are ours: bounded, announced, capped by max_wait
-                seconds_between_requests=None,  # NOTE: no fixed delay between reads
+                seconds_between_requests=None,  # NOTE: no fixed delay between requests: GraphQL reads are
+                seconds_between_writes=None,  # POSTs, which PyGithub would otherwise space a second apart
             )
             self._requester = client.requester
         return self._requester
