@@ -235,3 +235,16 @@ def test_cli_github_with_snapshot(tmp_path, monkeypatch):
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert report["source"]["kind"] == "github" and report["summary"]["n_items"] > 0
     assert TOKEN not in (tmp_path / "snap.json").read_text(encoding="utf-8")
+
+
+def test_odd_issues_never_abort_the_run():
+    source = GithubSource(GithubQuery(repo=REPO, api_url=SITE), TOKEN)
+    huge = {"number": 1, "title": "As a user, I want x", "body": "word " * 1_000_000, "html_url": f"{SITE}/i/1"}
+    empty = {"number": 2, "title": None, "body": None, "labels": None, "assignees": None, "milestone": None}
+    odd = {"number": 3, "title": "🚀 \u202e", "labels": [{"name": "size: many"}, "not a label"], "type": "weird"}
+    pull = {"number": 4, "title": "PR", "pull_request": {"url": "x"}}
+    items = [source._issue_item(raw, rank) for rank, raw in enumerate((huge, empty, odd, pull), 1)]
+    assert items[0] is not None and len(items[0].description) > 1_000_000
+    assert items[1] is not None and items[1].title == "#2"
+    assert items[2] is not None and items[2].estimate is None and items[2].labels == ("size: many",)
+    assert items[3] is None, "pull requests are left out"
