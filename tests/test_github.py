@@ -245,6 +245,7 @@ def test_odd_issues_never_abort_the_run():
     pull = {"number": 4, "title": "PR", "pull_request": {"url": "x"}}
     items = [source._issue_item(raw, rank) for rank, raw in enumerate((huge, empty, odd, pull), 1)]
     assert items[0] is not None and len(items[0].description) > 1_000_000
-    assert items[1] is not None and items[1].title == "#2"
+    assert items[1] is not None and items[1].title == "#2" and items[1].n_comments is None
+    assert source._issue_item({"number": 5, "title": "t", "comments": 3, "sub_issues_summary": {"total": 2}}, 5).n_subtasks == 2
     assert items[2] is not None and items[2].estimate is None and items[2].labels == ("size: many",)
     assert items[3] is None, "pull requests are left out"

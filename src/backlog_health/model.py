@@ -68,6 +68,8 @@ class BacklogItem:
     assignee: str | None = None  # display name of the assignee
     links: tuple[Link, ...] = ()  # issue links (blocks / is blocked by …)
     subtasks: tuple[str, ...] = ()  # keys of its sub-tasks / sub-issues
+    n_subtasks: int | None = None  # number of sub-tasks / sub-issues, when only the count is known
+    n_comments: int | None = None  # number of comments, when the source says
     acceptance_criteria_field: str | None = (
         None  # a dedicated acceptance-criteria field, when the source has one
     )

@@ -533,12 +533,19 @@ def item_from_dict(data: Mapping[str, Any]) -> BacklogItem:
         labels=_json_labels(data.get("labels")),
         components=_json_labels(data.get("components")),
         subtasks=_json_labels(data.get("subtasks")),
+        n_subtasks=_json_count(data.get("n_subtasks")),
+        n_comments=_json_count(data.get("n_comments")),
         created=parse_date(data["created"])[0] if isinstance(data.get("created"), str) else None,
         updated=parse_date(data["updated"])[0] if isinstance(data.get("updated"), str) else None,
         url=_http_url(_scalar_text(data.get("url"))),
         links=_json_links(data.get("links")),
         **text,
     )
+
+
+def _json_count(value: Any) -> int | None:
+    """A non-negative count, or None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _scalar_text(value: Any) -> str | None:

@@ -292,6 +292,7 @@ class GithubSource:
         issue_type = (raw.get("type") or {}).get("name") if isinstance(raw.get("type"), dict) else None
         state = str(raw.get("state") or "open")
         milestone = raw.get("milestone") or {}
+        sub_issues = raw.get("sub_issues_summary") if isinstance(raw.get("sub_issues_summary"), dict) else {}
         assignees = [a.get("login") for a in raw.get("assignees") or () if isinstance(a, dict)]
         return BacklogItem(
             key=f"#{raw['number']}",
@@ -309,6 +310,8 @@ class GithubSource:
             updated=_date(raw.get("updated_at")),
             url=html_url or None,
             assignee=assignees[0] if assignees else None,
+            n_subtasks=sub_issues.get("total") if isinstance(sub_issues.get("total"), int) else None,
+            n_comments=raw.get("comments") if isinstance(raw.get("comments"), int) else None,
         )
 
     # -- Projects v2 ------------------------------------------------------------------------------------
