@@ -21,6 +21,7 @@ from backlog_health.model import BacklogItem, SkippedItem, SourceInfo
 from backlog_health.sources import Loaded
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.markup import markdown_to_text
+from backlog_health.sources.retry import Retrier
 
 log = logging.getLogger(__name__)
 
@@ -163,31 +164,16 @@ class GithubSource:
     def _call(self, what: str, request: Callable[[], Any]) -> Any:
         """One request with bounded retries; errors become one clear line without the token."""
         from github import GithubException
-        from requests.exceptions import ConnectionError as RequestsConnectionError
-        from requests.exceptions import Timeout
 
-        for attempt in range(self.query.max_retries + 1):
-            try:
-                self.n_requests += 1
-                return request()
-            except GithubException as error:
-                wait = self._wait_for(error, attempt)
-                if wait is not None and attempt < self.query.max_retries:
-                    self.notify(f"GitHub answered {error.status} to {what}; retrying in {wait:.0f} s "
-                                f"({attempt + 1} of {self.query.max_retries})")
-                    self.sleep(wait)
-                    continue
-                raise BacklogHealthError(self._explain(error, what)) from None
-            except (RequestsConnectionError, Timeout) as error:
-                if attempt < min(2, self.query.max_retries):
-                    self.notify(f"cannot reach GitHub for {what} ({type(error).__name__}); retrying")
-                    self.sleep(1.0 + attempt)
-                    continue
-                raise BacklogHealthError(
-                    f"cannot reach GitHub at {self.api_url} ({type(error).__name__}); check GITHUB_API_URL or "
-                    "--github-url and the network"
-                ) from None
-        raise AssertionError("unreachable")
+        retrier = Retrier("GitHub", self.query.max_retries, self.notify, self.sleep,
+                          f"check GITHUB_API_URL or --github-url ({self.api_url}) and the network")
+
+        def counted() -> Any:
+            self.n_requests += 1
+            return request()
+
+        return retrier.call(what, counted, (GithubException,), self._wait_for, self._explain,
+                            lambda error: error.status)
 
     def _wait_for(self, error, attempt: int) -> float | None:
         """Seconds to wait before retrying, None when the error is final; too long a wait is an error."""

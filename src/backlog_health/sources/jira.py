@@ -8,7 +8,6 @@ from the search pages: no request per issue.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -22,6 +21,7 @@ from backlog_health.model import BacklogItem, Link, SkippedItem, SourceInfo
 from backlog_health.sources import Loaded
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.markup import adf_to_text, wiki_to_text
+from backlog_health.sources.retry import Retrier
 
 log = logging.getLogger(__name__)
 
@@ -145,37 +145,17 @@ class JiraSource:
     def _call(self, what: str, request: Callable[[], Any]) -> Any:
         """One request with bounded retries on 429, 5xx and network errors; errors become one clear line."""
         from jira.exceptions import JIRAError
-        from requests.exceptions import ConnectionError as RequestsConnectionError
-        from requests.exceptions import Timeout
 
-        for attempt in range(self.query.max_retries + 1):
-            try:
-                return request()
-            except JIRAError as error:
-                status = error.status_code or 0
-                if status in (429, 500, 502, 503, 504) and attempt < self.query.max_retries:
-                    wait = self._retry_after(error, attempt)
-                    self.notify(f"Jira answered {status} to {what}; retrying in {wait:.0f} s "
-                                f"({attempt + 1} of {self.query.max_retries})")
-                    self.sleep(wait)
-                    continue
-                raise BacklogHealthError(self._explain(error, what)) from None
-            except (RequestsConnectionError, Timeout) as error:
-                if attempt < min(2, self.query.max_retries):
-                    self.notify(f"cannot reach Jira for {what} ({type(error).__name__}); retrying")
-                    self.sleep(1.0 + attempt)
-                    continue
-                reason = "timed out" if isinstance(error, Timeout) else "connection failed"
-                raise BacklogHealthError(
-                    f"cannot reach Jira at {self.base_url} ({reason}); check the --jira URL and the network"
-                ) from None
-            except (ValueError, json.JSONDecodeError) as error:
-                if attempt < self.query.max_retries:
-                    self.notify(f"Jira sent a broken answer to {what}; retrying")
-                    self.sleep(1.0 + attempt)
-                    continue
-                raise BacklogHealthError(f"Jira sent an answer that is not valid JSON to {what}: {error}") from None
-        raise AssertionError("unreachable")
+        retrier = Retrier("Jira", self.query.max_retries, self.notify, self.sleep,
+                          f"check the --jira URL ({self.base_url}) and the network")
+        return retrier.call(what, request, (JIRAError,), self._wait_for, self._explain,
+                            lambda error: error.status_code)
+
+    def _wait_for(self, error, attempt: int) -> float | None:
+        """Seconds before a retry, None when the answer is final."""
+        if (error.status_code or 0) not in (429, 500, 502, 503, 504):
+            return None
+        return self._retry_after(error, attempt)
 
     def _retry_after(self, error, attempt: int) -> float:
         headers = getattr(getattr(error, "response", None), "headers", None) or {}

@@ -1,0 +1,61 @@
+"""One retry policy for every tracker: bounded, announced, honouring the tracker's own waits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from backlog_health.errors import BacklogHealthError
+
+# NOTE: a network that is down should end the run in well under half a minute, not after minutes of backoff.
+MAX_NETWORK_RETRIES = 2
+
+
+@dataclass(frozen=True)
+class Retrier:
+    """Runs one request with retries; what to retry and how long to wait is the connector's to say."""
+
+    service: str  # "Jira", "GitHub": how messages name the tracker
+    max_retries: int  # retries after the first attempt
+    notify: Callable[[str], None]  # one-line messages for the user
+    sleep: Callable[[float], None]  # time.sleep, or a fake in tests
+    unreachable: str  # the end of the message when the tracker cannot be reached
+
+    def call(
+        self,
+        what: str,
+        request: Callable[[], Any],
+        api_errors: tuple[type[Exception], ...],
+        wait_for: Callable[[Any, int], float | None],
+        explain: Callable[[Any, str], str],
+        status_of: Callable[[Any], Any],
+    ) -> Any:
+        """The request's result; an error that cannot be retried becomes one clear line (BacklogHealthError)."""
+        from requests.exceptions import ConnectionError as RequestsConnectionError
+        from requests.exceptions import Timeout
+
+        for attempt in range(self.max_retries + 1):
+            last = attempt >= self.max_retries
+            try:
+                return request()
+            except api_errors as error:
+                wait = wait_for(error, attempt)  # may itself end the run when the wait is too long
+                if wait is None or last:
+                    raise BacklogHealthError(explain(error, what)) from None
+                self.notify(f"{self.service} answered {status_of(error)} to {what}; retrying in {wait:.0f} s "
+                            f"({attempt + 1} of {self.max_retries})")
+                self.sleep(wait)
+            except (RequestsConnectionError, Timeout) as error:
+                if attempt >= min(MAX_NETWORK_RETRIES, self.max_retries):
+                    reason = "timed out" if isinstance(error, Timeout) else "connection failed"
+                    raise BacklogHealthError(f"cannot reach {self.service} ({reason}); {self.unreachable}") from None
+                self.notify(f"cannot reach {self.service} for {what} ({type(error).__name__}); retrying")
+                self.sleep(1.0 + attempt)
+            except ValueError as error:  # a truncated or garbled JSON body
+                if last:
+                    raise BacklogHealthError(f"{self.service} sent an answer that is not valid JSON to {what}: "
+                                             f"{str(error)[:120]}") from None
+                self.notify(f"{self.service} sent a broken answer to {what}; retrying")
+                self.sleep(1.0 + attempt)
+        raise AssertionError("unreachable")
