@@ -113,6 +113,9 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         second = _second_action(token, end_i, verbs, parallel)
         if first is None or second is None or _one_action(doc, first, token, second, phrases):
             continue
+        # NOTE: "estimated or re-estimated" names one action twice, prefixed.
+        if second.i + 1 < len(doc) and doc[second.i + 1].text == "-":
+            continue
         means = ctx.story.means
         cut = token.idx - start
         left, right = _split(means[:cut], means[cut + len(token.text) :])
