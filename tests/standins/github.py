@@ -37,22 +37,16 @@ import hmac
 import json
 import math
 import re
-import socket
-import struct
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, NamedTuple
 
 from . import github_data
+from ._server import Fault, Request, StandInHandler, StandInServer  # noqa: F401 (Request: re-exported)
 from .github_data import API, WEB
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
 Json = dict[str, Any]
 
@@ -70,18 +64,6 @@ EXPOSE = ("ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X
           "X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, "
           "X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset")
 ENTERPRISE_404 = b"<!DOCTYPE html>\n<html><head><title>Page not found &middot; GitHub</title></head><body>Not Found</body></html>"
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One failure to inject, consumed by the next request under its path prefix."""
-
-    status: int | None = None  # answer this status instead (with `body`, or GitHub's body for that status)
-    headers: dict[str, str] = field(default_factory=dict)
-    body: str | None = None
-    delay: float = 0.0  # seconds to wait before answering (to exceed a client timeout)
-    truncate: bool = False  # send the first half of the normal body, with a matching Content-Length
-    reset: bool = False  # drop the connection with a TCP reset, without any response
 
 
 def secondary_rate_limit(retry_after: int | None = 60, status: int = 403) -> Fault:
@@ -133,15 +115,6 @@ class Scenario:
         return "/api/graphql" if self.enterprise else "/graphql"
 
 
-class Request(NamedTuple):
-    """One request the stand-in received (never its headers)."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    body: Any  # parsed JSON, else text, else None
-
-
 class GitHubError(Exception):
     """An error answer: status, GitHub's message, documentation URL, extra fields and headers."""
 
@@ -164,46 +137,38 @@ class Reply(NamedTuple):
     headers: dict[str, str] | None = None
 
 
-class GitHubStandIn:
+class _Handler(StandInHandler):
+    server_version = "github.com"
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = StandInHandler.do_GET
+
+    def _answer(self, path: str, raw_query: str, query: dict[str, list[str]], body: Any) -> Reply:
+        return self.server.standin._site.answer(self.command, path, raw_query, query, body, self.headers)
+
+    def _fault_reply(self, fault: Fault, path: str) -> Reply:
+        return self.server.standin._site.fault_reply(fault, path, self.headers)
+
+    def _headers(self, reply: Reply) -> dict[str, str]:
+        headers = {"content-type": reply.content_type, "content-length": str(len(reply.body)),
+                   "cache-control": "private, max-age=60, s-maxage=60",
+                   "vary": "Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding",
+                   "x-github-media-type": "github.v3; format=json", "x-github-api-version-selected": "2022-11-28",
+                   "access-control-expose-headers": EXPOSE, "access-control-allow-origin": "*",
+                   "x-content-type-options": "nosniff", "x-frame-options": "deny",
+                   "x-github-request-id": _request_id(len(self.server.standin.requests)), **(reply.headers or {})}
+        if self.server.standin.scenario.enterprise:
+            headers["x-github-enterprise-version"] = self.server.standin.scenario.enterprise_version
+        return headers
+
+
+class GitHubStandIn(StandInServer):
     """A GitHub site on 127.0.0.1 served from a daemon thread; a context manager."""
 
+    scenario: Scenario
+    handler = _Handler
+
     def __init__(self, scenario: Scenario | None = None, port: int = 0, host: str = "127.0.0.1"):
-        self.scenario = scenario or Scenario()
-        self.requests: list[Request] = []
-        self._address = (host, port)
-        self._faults = {prefix: list(faults) for prefix, faults in self.scenario.faults.items()}
-        self._lock = threading.Lock()
-        self._server: _Server | None = None
+        super().__init__(scenario or Scenario(), port, host)
         self._site = _Site(self)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        """Listen and serve in a daemon thread."""
-        self._server = _Server(self._address, _Handler)
-        self._server.standin = self
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def stop(self) -> None:
-        """Stop serving and drop open connections."""
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server.drop_connections()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        """The host root, e.g. http://127.0.0.1:43121 (GitHub's web URLs on Enterprise)."""
-        if not self._server:
-            raise RuntimeError("the stand-in is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     @property
     def api_url(self) -> str:
@@ -215,119 +180,9 @@ class GitHubStandIn:
         """The GraphQL endpoint: {url}/graphql, or {url}/api/graphql on Enterprise."""
         return self.url + self.scenario.graphql_path
 
-    def count(self, path_prefix: str = "", method: str | None = None) -> int:
-        """How many requests had a path starting with path_prefix (and used method)."""
-        return sum(1 for r in self.requests if r.path.startswith(path_prefix) and method in (None, r.method))
-
-    def add_faults(self, path_prefix: str, *faults: Fault) -> None:
-        """Queue more faults for requests under path_prefix."""
-        with self._lock:
-            self._faults.setdefault(path_prefix, []).extend(faults)
-
-    def _take_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            prefixes = sorted((p for p, queue in self._faults.items() if queue and path.startswith(p)), key=len)
-            return self._faults[prefixes[-1]].pop(0) if prefixes else None
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    standin: GitHubStandIn
-
-    def __init__(self, *args: Any):
-        self.connections: set[socket.socket] = set()
-        super().__init__(*args)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        self.connections.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self) -> None:
-        for conn in list(self.connections):
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay silent: clients that time out or go away are part of the tests."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 30
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Log nothing."""
-
-    def version_string(self) -> str:
-        return "github.com"
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
-
-    def _serve(self) -> None:
-        standin = self.server.standin
-        parts = urlsplit(self.path)
-        query = parse_qs(parts.query, keep_blank_values=True)
-        body = _parse_body(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-        standin.requests.append(Request(self.command, parts.path, query, body))
-        fault = standin._take_fault(parts.path) or Fault()
-        time.sleep(fault.delay)
-        if fault.reset:  # SO_LINGER 0: closing sends RST instead of FIN
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
-            return
-        site = standin._site
-        if fault.status:
-            reply = site.fault_reply(fault, parts.path, self.headers)
-        else:
-            reply = site.answer(self.command, parts.path, parts.query, query, body, self.headers)
-        if fault.truncate:
-            reply = reply._replace(body=reply.body[: max(1, len(reply.body) // 2)])
-        self._write(reply)
-
-    def _write(self, reply: Reply) -> None:
-        try:
-            self.send_response(reply.status)
-            headers = {"content-type": reply.content_type, "content-length": str(len(reply.body)),
-                       "cache-control": "private, max-age=60, s-maxage=60",
-                       "vary": "Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding",
-                       "x-github-media-type": "github.v3; format=json", "x-github-api-version-selected": "2022-11-28",
-                       "access-control-expose-headers": EXPOSE, "access-control-allow-origin": "*",
-                       "x-content-type-options": "nosniff", "x-frame-options": "deny",
-                       "x-github-request-id": _request_id(len(self.server.standin.requests)), **(reply.headers or {})}
-            if self.server.standin.scenario.enterprise:
-                headers["x-github-enterprise-version"] = self.server.standin.scenario.enterprise_version
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply.body)
-        except OSError:  # the client gave up (timeout) or reset
-            self.close_connection = True
-
 
 def _request_id(n: int) -> str:
     return f"E{n:03X}:{(n * 2654435761) % 0xFFFF:04X}:{n * 7919:X}:{n * 104729:X}:6650A0{n % 256:02X}"
-
-
-def _parse_body(raw: bytes) -> Any:
-    if not raw:
-        return None
-    text = raw.decode("utf-8", "replace")
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 # -- GraphQL: a small reader and executor over GitHub's public schema -----------------------------------------

@@ -20,22 +20,14 @@ import hashlib
 import hmac
 import json
 import re
-import socket
-import struct
-import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, NamedTuple
 
 from . import jira_data
+from ._server import Fault, Request, StandInHandler, StandInServer  # noqa: F401 (Request: re-exported)
 from .jira_data import SITE, FieldSet
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
 Json = dict[str, Any]
 
@@ -46,18 +38,6 @@ CLOUD_401 = "Client must be authenticated to access this resource."
 DC_401 = "You are not authenticated. Authentication required to perform this operation."
 FORBIDDEN = "You do not have the permission to see the specified issue."
 ISSUE_EXPAND = "operations,versionedRepresentations,editmeta,changelog,renderedFields"
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One failure to inject, consumed by the next request under its path prefix."""
-
-    status: int | None = None  # answer this status instead (with `body`, or a small Jira error body)
-    headers: dict[str, str] = field(default_factory=dict)
-    body: str | None = None
-    delay: float = 0.0  # seconds to wait before answering (to exceed a client timeout)
-    truncate: bool = False  # send the first half of the normal body, with a matching Content-Length
-    reset: bool = False  # drop the connection with a TCP reset, without any response
 
 
 @dataclass
@@ -104,15 +84,6 @@ class Scenario:
         return self.deployment == "cloud"
 
 
-class Request(NamedTuple):
-    """One request the stand-in received (never its headers)."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    body: Any  # parsed JSON, else text, else None
-
-
 class JiraError(Exception):
     """An error answer: status, Jira's errorMessages, extra headers."""
 
@@ -130,46 +101,31 @@ class Reply(NamedTuple):
     headers: dict[str, str] | None = None
 
 
-class JiraStandIn:
+class _Handler(StandInHandler):
+    server_version = "jira-stand-in"
+    do_POST = do_PUT = do_DELETE = StandInHandler.do_GET
+
+    def _answer(self, path: str, raw_query: str, query: dict[str, list[str]], body: Any) -> Reply:
+        return self.server.standin._site.answer(self.command, path, query, body, self.headers)
+
+    def _fault_reply(self, fault: Fault, path: str) -> Reply:
+        return _fault_reply(fault)
+
+    def _headers(self, reply: Reply) -> dict[str, str]:
+        return {"Content-Type": reply.content_type, "Content-Length": str(len(reply.body)),
+                "Cache-Control": "no-cache, no-store, no-transform", "X-Content-Type-Options": "nosniff",
+                "X-AREQUESTID": f"{len(self.server.standin.requests)}x1", **(reply.headers or {})}
+
+
+class JiraStandIn(StandInServer):
     """A Jira site on 127.0.0.1 served from a daemon thread; a context manager."""
 
+    scenario: Scenario
+    handler = _Handler
+
     def __init__(self, scenario: Scenario | None = None, port: int = 0, host: str = "127.0.0.1"):
-        self.scenario = scenario or Scenario()
-        self.requests: list[Request] = []
-        self._address = (host, port)
-        self._faults = {prefix: list(faults) for prefix, faults in self.scenario.faults.items()}
-        self._lock = threading.Lock()
-        self._server: _Server | None = None
+        super().__init__(scenario or Scenario(), port, host)
         self._site = _Site(self)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        """Listen and serve in a daemon thread."""
-        self._server = _Server(self._address, _Handler)
-        self._server.standin = self
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def stop(self) -> None:
-        """Stop serving and drop open connections."""
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server.drop_connections()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        """The site root, e.g. http://127.0.0.1:43121."""
-        if not self._server:
-            raise RuntimeError("the stand-in is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     @property
     def base_url(self) -> str:
@@ -180,108 +136,6 @@ class JiraStandIn:
         """The scenario's credentials as jira.JIRA keyword arguments."""
         s = self.scenario
         return {"basic_auth": (s.email, s.api_token)} if s.cloud else {"token_auth": s.pat}
-
-    def count(self, path_prefix: str = "", method: str | None = None) -> int:
-        """How many requests had a path starting with path_prefix (and used method)."""
-        return sum(1 for r in self.requests if r.path.startswith(path_prefix) and method in (None, r.method))
-
-    def add_faults(self, path_prefix: str, *faults: Fault) -> None:
-        """Queue more faults for requests under path_prefix."""
-        with self._lock:
-            self._faults.setdefault(path_prefix, []).extend(faults)
-
-    def _take_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            prefixes = sorted((p for p, queue in self._faults.items() if queue and path.startswith(p)), key=len)
-            return self._faults[prefixes[-1]].pop(0) if prefixes else None
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    standin: JiraStandIn
-
-    def __init__(self, *args: Any):
-        self.connections: set[socket.socket] = set()
-        super().__init__(*args)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        self.connections.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self) -> None:
-        for conn in list(self.connections):
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay silent: clients that time out or go away are part of the tests."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 30
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Log nothing."""
-
-    def version_string(self) -> str:
-        return "jira-stand-in"
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    do_POST = do_PUT = do_DELETE = do_GET
-
-    def _serve(self) -> None:
-        standin = self.server.standin
-        parts = urlsplit(self.path)
-        query = parse_qs(parts.query, keep_blank_values=True)
-        body = _parse_body(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-        standin.requests.append(Request(self.command, parts.path, query, body))
-        fault = standin._take_fault(parts.path) or Fault()
-        time.sleep(fault.delay)
-        if fault.reset:  # SO_LINGER 0: closing sends RST instead of FIN
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
-            return
-        if fault.status:
-            reply = _fault_reply(fault)
-        else:
-            reply = standin._site.answer(self.command, parts.path, query, body, self.headers)
-        if fault.truncate:
-            reply = reply._replace(body=reply.body[: max(1, len(reply.body) // 2)])
-        self._write(reply)
-
-    def _write(self, reply: Reply) -> None:
-        try:
-            self.send_response(reply.status)
-            headers = {"Content-Type": reply.content_type, "Content-Length": str(len(reply.body)),
-                       "Cache-Control": "no-cache, no-store, no-transform", "X-Content-Type-Options": "nosniff",
-                       "X-AREQUESTID": f"{len(self.server.standin.requests)}x1", **(reply.headers or {})}
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(reply.body)
-        except OSError:  # the client gave up (timeout) or reset
-            self.close_connection = True
-
-
-def _parse_body(raw: bytes) -> Any:
-    if not raw:
-        return None
-    text = raw.decode("utf-8", "replace")
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
