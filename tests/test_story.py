@@ -183,3 +183,15 @@ def test_gherkin_narrative_in_description():
     story = find_story("Notifications", description)
     assert story is not None
     assert (story.role, story.means, story.ends) == ("user", "update my preferences", "be notified")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As an IT manager, I want to know resource needs early.",
+        "As a site member who has read a teaser on the front page, I want to read the entire article.",
+    ],
+)
+def test_roles_that_look_like_prose_but_are_roles(text):
+    story = parse_story(text)
+    assert story is not None and story.role and story.means, text

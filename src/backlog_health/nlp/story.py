@@ -111,12 +111,12 @@ def _part(text: str | None) -> str | None:
 
 # "As far as I can see", "As it was mentioned", "As a follow-on to X which …": not roles.
 _NOT_A_ROLE = re.compile(
-    r"^(?:far|soon|long|well|much|many|usual|such|it|this|that|these|those|before|above|below|mentioned|"
+    r"^(?:far|soon|long|well|much|many|usual|such|(?-i:it)|this|that|these|those|before|above|below|mentioned|"
     r"discussed|noted|described|expected|shown|said|part|per|follow-?up|follow-?on|result|consequence)\b"
     r"|\b(?:was|were|been|which|because)\b",
     re.IGNORECASE,
 )
-MAX_ROLE_WORDS = 10
+MAX_ROLE_WORDS = 16
 
 
 def _plausible_role(role: str | None) -> bool:
