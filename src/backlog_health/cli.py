@@ -17,7 +17,7 @@ import click
 from backlog_health import __version__
 from backlog_health.config import Config, load_config, validate_fail_on, validate_fail_under
 from backlog_health.engine import analyze, build_rules
-from backlog_health.errors import BacklogHealthError
+from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, RunResult, SourceInfo
 from backlog_health.report import check_destination, render, reporters, write_text
 from backlog_health.report.terminal import summary_lines
@@ -149,7 +149,7 @@ def _destinations(outputs: dict[str, str | None]) -> dict[str, str]:
     """The requested outputs (HTML by default), checked before any work is done."""
     wanted = {fmt: dest for fmt, dest in outputs.items() if dest} or {"html": DEFAULT_HTML}
     if sum(1 for dest in wanted.values() if dest == "-") > 1:
-        raise click.UsageError("only one of --html, --json and --markdown can be '-' (stdout)")
+        raise InputError("only one of --html, --json and --markdown can be '-' (stdout)")
     for dest in wanted.values():
         check_destination(dest)
     return wanted
@@ -262,76 +262,19 @@ def _fetch_progress(quiet: bool, what: str) -> Callable[[int, int | None], None]
     return show
 
 
-def _jira_loader(url: str | None, jql: str | None, project: str | None, board: int | None,
-                 deployment: str | None, quiet: bool) -> Callable[[Config], Loaded]:
-    from backlog_health.sources.jira import JiraQuery, JiraSource
+
+
+def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool) -> Callable[[Config], Loaded]:
+    """Load from a tracker with progress and retry messages on stderr; --debug logs the request count."""
 
     def load(config: Config) -> Loaded:
-        settings = dict(config.jira)
-        chosen = [name for name, value in (("--jql", jql), ("--jira-project", project), ("--jira-board", board))
-                  if value is not None]
-        if len(chosen) > 1:
-            raise click.UsageError(f"give only one of --jql, --jira-project and --jira-board (got {', '.join(chosen)})")
-        if chosen:
-            for key in ("jql", "project", "board"):
-                settings.pop(key, None)
-        query = JiraQuery(
-            url=url or settings["url"],
-            jql=jql or settings.get("jql"),
-            project=project or settings.get("project"),
-            board=board if board is not None else settings.get("board"),
-            deployment=deployment or settings.get("deployment"),
-            fields=settings.get("fields", {}),
-            timeout=float(settings.get("timeout", 30)),
-            max_retries=int(settings.get("max_retries", 3)),
-            max_wait=float(settings.get("max_wait", 60)),
-        )
-        notify = (lambda message: None) if quiet else (lambda message: click.echo(f"jira: {message}", err=True))
-        source = JiraSource(query, progress=_fetch_progress(quiet, "jira"), notify=notify)
+        notify = (lambda message: None) if quiet else (lambda message: click.echo(f"{name}: {message}", err=True))
+        source = source_class(query(config), progress=_fetch_progress(quiet, name), notify=notify)
         loaded = source.load()
-        logging.getLogger(__name__).debug("jira: %d requests", source.n_requests)
+        logging.getLogger(__name__).debug("%s: %d requests", name, source.n_requests)
         return loaded
 
     return load
-
-
-def _github_loader(options: dict[str, Any], quiet: bool) -> Callable[[Config], Loaded]:
-    from backlog_health.sources.github import GithubQuery, GithubSource
-
-    def load(config: Config) -> Loaded:
-        settings = dict(config.github)
-        repo, project = options["github_repo"], options["github_project"]
-        if repo and project:
-            raise click.UsageError("give only one of --github and --github-project")
-        if not repo and not project:
-            repo, project = settings.get("repo"), settings.get("project")
-        labels = tuple(options["github_labels"]) or tuple(settings.get("labels", ()))
-        query = GithubQuery(
-            repo=repo,
-            project=project,
-            api_url=options["github_url"] or settings.get("url"),
-            state=options["github_state"] or settings.get("state", "open"),
-            labels=labels,
-            milestone=options["github_milestone"] or settings.get("milestone"),
-            include_done=bool(options["include_done"] if options["include_done"] is not None
-                              else settings.get("include_done", False)),
-            fields=settings.get("fields", {}),
-            **{key: settings[key] for key in ("estimate_label", "priority_label") if key in settings},
-            timeout=float(settings.get("timeout", 30)),
-            max_retries=int(settings.get("max_retries", 3)),
-            max_wait=float(options["max_wait"] if options["max_wait"] is not None else settings.get("max_wait", 60)),
-        )
-        notify = (lambda message: None) if quiet else (lambda message: click.echo(f"github: {message}", err=True))
-        source = GithubSource(query, progress=_fetch_progress(quiet, "github"), notify=notify)
-        loaded = source.load()
-        logging.getLogger(__name__).debug("github: %d requests", source.n_requests)
-        return loaded
-
-    return load
-
-
-_GITHUB_OPTIONS = ("github_repo", "github_project", "github_url", "github_state", "github_labels",
-                   "github_milestone", "include_done", "max_wait")
 
 
 @main.command("analyze")
@@ -360,31 +303,43 @@ def analyze_command(
     """
     from backlog_health.sources.files import load_file
 
-    github = {name: options.pop(name) for name in _GITHUB_OPTIONS}
+    from backlog_health.sources.github import GithubQuery, GithubSource
+    from backlog_health.sources.jira import JiraQuery, JiraSource
+
+    github_flags = {
+        "repo": options.pop("github_repo"), "project": options.pop("github_project"),
+        "url": options.pop("github_url"), "state": options.pop("github_state"),
+        "labels": tuple(options.pop("github_labels")), "milestone": options.pop("github_milestone"),
+        "include_done": options.pop("include_done"), "max_wait": options.pop("max_wait"),
+    }
+    jira_flags = {"url": jira_url, "jql": jql, "project": jira_project, "board": jira_board,
+                  "deployment": jira_deployment}
     run_options = RunOptions(**options)
-    jira_wanted = bool(jira_url or jql or jira_project or jira_board is not None)
-    github_wanted = bool(github["github_repo"] or github["github_project"])
+    jira_wanted = any(jira_flags[key] is not None for key in ("url", "jql", "project", "board"))
+    github_wanted = bool(github_flags["repo"] or github_flags["project"])
     chosen = [name for name, wanted in (("a file", path is not None), ("--jira", jira_wanted),
                                         ("--github", github_wanted)) if wanted]
     if len(chosen) > 1:
-        raise click.UsageError(f"give one source, not {' and '.join(chosen)}")
+        raise InputError(f"give one source, not {' and '.join(chosen)}")
     if path is not None:
         _run(lambda config: load_file(path), run_options, save_snapshot)
         return
-    if github_wanted:
-        _run(_github_loader(github, run_options.quiet), run_options, save_snapshot)
-        return
     config = _config(run_options.config_path)
-    if not jira_wanted and not config.jira.get("url"):
-        if config.github.get("repo") or config.github.get("project"):
-            _run(_github_loader(github, run_options.quiet), run_options, save_snapshot)
-            return
-        raise click.UsageError("give a backlog file to analyze, e.g. `backlog-health analyze backlog.csv`, "
-                               "or a tracker: `--jira URL --jira-project KEY`, `--github OWNER/REPO` or "
-                               "`--github-project OWNER/NUMBER`")
-    if not jira_url and not config.jira.get("url"):
-        raise click.UsageError("--jql, --jira-project and --jira-board need --jira URL (or jira.url in the config)")
-    loader = _jira_loader(jira_url, jql, jira_project, jira_board, jira_deployment, run_options.quiet)
+    if not jira_wanted and not github_wanted:
+        # NOTE: a config that names a tracker makes `backlog-health analyze` enough.
+        github_wanted = bool(config.github.get("repo") or config.github.get("project")) and not config.jira.get("url")
+        jira_wanted = not github_wanted and bool(config.jira.get("url"))
+        if not (jira_wanted or github_wanted):
+            raise InputError("give a backlog file to analyze, e.g. `backlog-health analyze backlog.csv`, "
+                                   "or a tracker: `--jira URL --jira-project KEY`, `--github OWNER/REPO` or "
+                                   "`--github-project OWNER/NUMBER`")
+    if github_wanted:
+        loader = _tracker_loader("github", GithubSource,
+                                 lambda config: GithubQuery.from_settings(config.github, github_flags),
+                                 run_options.quiet)
+    else:
+        loader = _tracker_loader("jira", JiraSource,
+                                 lambda config: JiraQuery.from_settings(config.jira, jira_flags), run_options.quiet)
     _run(loader, run_options, save_snapshot)
 
 
@@ -406,7 +361,7 @@ def demo_command(**options: Any) -> None:
 def _story_items(texts: tuple[str, ...]) -> list[BacklogItem]:
     if texts == ("-",) or not texts:
         if not texts and sys.stdin.isatty():
-            raise click.UsageError("give one or more stories, or '-' to read one story per line from stdin")
+            raise InputError("give one or more stories, or '-' to read one story per line from stdin")
         texts = tuple(line for line in sys.stdin.read().splitlines())
     items = [BacklogItem(key=str(n), title=text.strip()) for n, text in enumerate(texts, 1) if text.strip()]
     if not items:

@@ -98,6 +98,25 @@ class GithubQuery:
     max_retries: int = 3  # retries on 5xx, secondary rate limits and network errors
     max_wait: float = 60.0  # longest wait for a rate limit; longer ones end the run with a message
 
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], flags: Mapping[str, Any]) -> GithubQuery:
+        """The query from [github] config settings, with command-line flags (not None, not empty) winning."""
+        if flags.get("repo") and flags.get("project"):
+            raise InputError("give only one of --github and --github-project")
+        given = {key: value for key, value in flags.items() if value not in (None, ())}
+        if "repo" in given or "project" in given:  # NOTE: a selection on the command line replaces the config's
+            settings = {key: value for key, value in settings.items() if key not in ("repo", "project")}
+        merged = {**settings, **given}
+        return cls(
+            repo=merged.get("repo"), project=merged.get("project"), api_url=merged.get("url"),
+            state=merged.get("state", "open"), labels=tuple(merged.get("labels", ())),
+            milestone=merged.get("milestone"), include_done=bool(merged.get("include_done", False)),
+            fields=merged.get("fields", {}),
+            **{key: merged[key] for key in ("estimate_label", "priority_label") if key in merged},
+            timeout=float(merged.get("timeout", 30)), max_retries=int(merged.get("max_retries", 3)),
+            max_wait=float(merged.get("max_wait", 60)),
+        )
+
 
 def token_from_env(environ: Mapping[str, str] | None = None) -> str:
     """GITHUB_TOKEN, else GH_TOKEN; a missing token is a one-line error naming both."""

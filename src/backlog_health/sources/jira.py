@@ -64,6 +64,24 @@ class JiraQuery:
     max_retries: int = 3  # retries of a request that hit 429/5xx or a network error
     max_wait: float = 60.0  # longest single wait for Retry-After
 
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], flags: Mapping[str, Any]) -> JiraQuery:
+        """The query from [jira] config settings, with command-line flags (not None) winning."""
+        chosen = [key for key in ("jql", "project", "board") if flags.get(key) is not None]
+        if len(chosen) > 1:
+            raise InputError(f"give only one of --jql, --jira-project and --jira-board (got {', '.join(chosen)})")
+        merged = {**settings, **{key: value for key, value in flags.items() if value is not None}}
+        if chosen:  # NOTE: a selection on the command line replaces the config's, whichever kind it is
+            merged = {key: value for key, value in merged.items() if key not in {"jql", "project", "board"} - set(chosen)}
+        if not merged.get("url"):
+            raise InputError("--jql, --jira-project and --jira-board need --jira URL (or jira.url in the config)")
+        return cls(
+            url=merged["url"], jql=merged.get("jql"), project=merged.get("project"), board=merged.get("board"),
+            deployment=merged.get("deployment"), fields=merged.get("fields", {}),
+            timeout=float(merged.get("timeout", 30)), max_retries=int(merged.get("max_retries", 3)),
+            max_wait=float(merged.get("max_wait", 60)),
+        )
+
 
 @dataclass(frozen=True)
 class Credentials:
