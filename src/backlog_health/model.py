@@ -156,7 +156,6 @@ class ItemResult:
             "estimate": item.estimate,
             "labels": list(item.labels),
             "priority": item.priority,
-            "description": item.description,
             "story": self.story.to_dict() if self.story else None,
             "acceptance_criteria": list(self.acceptance_criteria),
             "ready": self.ready,
