@@ -405,6 +405,9 @@ def check_command(
                     click.echo(f"      → {f.suggestion}")
             if not item.findings:
                 click.echo(click.style("  ok", fg="green"))
+    if result.nlp.reduced and not quiet:
+        reduced = next(note for note in result.notes if note.startswith("reduced mode"))
+        click.echo(click.style(f"note: {reduced}", fg="yellow"), err=True)
     limit = None if fail_on == "never" else _SEVERITY_RANK[fail_on]
     if limit is not None and any(
         _SEVERITY_RANK[f.severity] <= limit for i in result.items for f in i.findings

