@@ -1,17 +1,20 @@
 """Two or more items say nearly the same thing: near duplicates across the backlog, reported as clusters.
 
-Scales to tens of thousands of items without comparing every pair: MinHash signatures of each text's word
-shingles, LSH banding to find candidate pairs, an exact similarity to verify each candidate, and
-union-find to build clusters. Exact duplicates are left to `exact_duplicate` (UQ01).
+Scales to tens of thousands of items without comparing every pair: MinHash signatures of each text's set
+of content words, LSH banding to find candidate pairs, the exact Jaccard similarity to verify each candidate,
+and union-find to build clusters. Exact duplicates are left to `exact_duplicate` (UQ01).
 """
 
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +29,7 @@ SCOPE = "backlog"
 REQUIRES = frozenset()
 PARAMS = {
     "threshold": Param(
-        (int, float), "Jaccard similarity of the two word sets, 0 to 1, from which items are near duplicates", 0.7
+        (int, float), "Jaccard similarity of the two word sets, 0 to 1, from which items are near duplicates", 0.75
     ),
     "num_perm": Param(int, "MinHash values per text: more find candidates more reliably and cost more", 128),
     "bands": Param(int, "LSH bands (num_perm / bands values each): more bands find less similar candidates", 32),
@@ -42,11 +45,17 @@ BUCKET_WINDOW = 10  # how many neighbours each member of a large bucket is compa
 ESTIMATE_MARGIN = 0.2  # candidates whose MinHash estimate is this far below the threshold are dropped
 N_SHOWN = 5  # other keys named in a finding
 SEED = 0x5EED_BAC106  # fixed: the same backlog always gives the same findings
-_MERSENNE = (1 << 61) - 1
 _MASK64 = (1 << 64) - 1
 
 _NOT_WORD = re.compile(r"[\W_]+")
+# A word, an identifier ("add_to_log") or a number kept whole ("8.0.2", "5.1.0m1", "12/19/15"): 'release
+# note for 8.0.1' and '… for 8.0.2' differ in one word, not in none.
+_WORD = re.compile(r"\d+(?:[./-]\w+)+|\w+")
 _NOT = re.compile(r"n['’]t\b", re.IGNORECASE)  # "don't" → "do not": the negation stays a word
+# "e-mail" is "email", and "fabric-ca" is not "fabric": a hyphen between letters joins one word.
+_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+# "from X to Y", "X -> Y", "the epic of a story": the order of the words carries the meaning.
+_DIRECTION = re.compile(r"\b(?:from|of)\b|->|=>|→|<-|←", re.IGNORECASE)
 # The story template ("As a …, I want to …, so that …") and its usual variants: shared by every story,
 # so two stories must not look alike because of it. The role after "as a" is kept.
 _TEMPLATE = re.compile(
@@ -60,12 +69,17 @@ _STOPWORDS = frozenset(
     their there here what which who whom whose when where how why whether if then than so as of to in on at
     by for from with into onto about over under via per up out off and or but also just only very too all
     any some each every both either such own same other more most much many be am is are was were been being
-    have has had having do does did doing will would shall should can could may might must able want wants
-    wanted need needs like please while etc e g ie eg s d m t ll re ve ca wo""".split()
+    have has had having do does did doing will would shall should can could might must able want wants
+    wanted need needs like please while etc e g ie eg s d m t ll re ve ca wo""".split()  # noqa: SIM905 (reads as text)
 )
 # A difference in one of these words turns a text into its opposite, never into a duplicate.
-_NEGATIONS = frozenset(
-    "no not non never without cannot none nothing".split()
+_NEGATIONS = frozenset({"no", "not", "non", "never", "without", "cannot", "none", "nothing"})
+# Words that mark the next instance of recurring or staged work, as numbers do ('QA tasks II', 'April
+# design process', 'Refactor the deployment (continued)', 'Backport: …').
+_INSTANCE_WORDS = frozenset(
+    """ii iii iv vi vii viii ix xi xii january february march april may june july august september october
+    november december jan feb mar apr jun jul aug sep sept oct nov dec again continued cont followup
+    remaining backport""".split()  # noqa: SIM905 (reads as text)
 )
 
 
@@ -73,15 +87,27 @@ _NEGATIONS = frozenset(
 class _Text:
     """One distinct text of the backlog (items whose texts UQ01 calls identical share it)."""
 
-    words: tuple[str, ...]  # the cleaned text's words in their original case, for suggestions
-    content: frozenset[str]  # content words: lowercase, template and function words removed, plural cut
+    raw: str  # the text as written (cut at MAX_CHARS), for suggestions
+    sequence: tuple[str, ...]  # content words in order: lowercase, no template or function words, plurals cut
+    content: frozenset[str]  # the set of them, which the similarity compares
+    directed: bool  # the text says "from … to …", "A -> B" or "A of B": word order matters
     role: frozenset[str]  # content words of the story's role ("store manager"), empty without a story
+    role_text: str  # the role as written ("store manager"), empty without a story
     members: tuple[int, ...]  # indexes of the items with this text, in backlog order
+
+
+@dataclass(frozen=True)
+class _Edge:
+    """A verified near duplicate of a group of texts."""
+
+    other: int  # the other group
+    similarity: float  # Jaccard of the content words
+    relation: str  # "same" (one adds words, or none differ) or "role" (only the role differs)
 
 
 def _stem(word: str) -> str:
     """A plural cut to its singular, so that 'reports' and 'report' are one word; other words as they are."""
-    if len(word) <= 3 or word.isdigit():
+    if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
@@ -94,26 +120,31 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """The content words of a text, in order: lowercase, no punctuation, no template or function words."""
-    text = _TEMPLATE.sub(" ", normalize(_NOT.sub(" not", text[:MAX_CHARS])))
-    return [_stem(word) for word in text.split() if word not in _STOPWORDS]
+    text = _HYPHEN.sub("", _NOT.sub(" not", clean_story_text(text[:MAX_CHARS]))).lower()
+    text = " ".join(_WORD.findall(text))
+    return [_stem(word) for word in _WORD.findall(_TEMPLATE.sub(" ", text)) if word not in _STOPWORDS]
 
 
 def _texts(contexts: Sequence[ItemContext], min_words: int) -> list[_Text]:
     """The distinct texts long enough to judge, in backlog order of their first item."""
     by_key: dict[str, list[int]] = {}
+    raws: dict[str, str] = {}
     for index, ctx in enumerate(contexts):
-        raw = (ctx.story.text if ctx.story else ctx.item.title) or ""
-        by_key.setdefault(normalize(raw[:MAX_CHARS]), []).append(index)
-    texts = []
-    for members in by_key.values():
-        ctx = contexts[members[0]]
         raw = ((ctx.story.text if ctx.story else ctx.item.title) or "")[:MAX_CHARS]
-        content = frozenset(content_words(raw))
+        key = normalize(raw)  # NOTE: UQ01's normal form: the same key is an exact duplicate, not ours
+        by_key.setdefault(key, []).append(index)
+        raws.setdefault(key, raw)
+    texts = []
+    for key, members in by_key.items():
+        sequence = tuple(content_words(raws[key]))
+        content = frozenset(sequence)
         if len(content) < max(1, min_words):
             continue
-        role = frozenset(content_words(ctx.story.role or "")) if ctx.story else frozenset()
-        words = tuple(_NOT_WORD.sub(" ", clean_story_text(raw)).split())
-        texts.append(_Text(words, content, role, tuple(members)))
+        story = contexts[members[0]].story
+        role = frozenset(content_words(story.role or "")) if story else frozenset()
+        directed = bool(_DIRECTION.search(raws[key]))
+        role_text = (story.role or "") if story else ""
+        texts.append(_Text(raws[key], sequence, content, directed, role, role_text, tuple(members)))
     return texts
 
 
@@ -129,80 +160,76 @@ def _splitmix64(state: int) -> tuple[int, int]:
     return state, value ^ (value >> 31)
 
 
-def _coefficients(count: int) -> np.ndarray:
-    """`count` fixed 32-bit numbers (odd, never zero) for the hash functions."""
+def _seeds(count: int) -> np.ndarray:
+    """`count` fixed 64-bit seeds, one per hash function."""
     state, values = SEED, []
     for _ in range(count):
         state, value = _splitmix64(state)
-        values.append((value & 0xFFFFFFFF) | 1)
+        values.append(value)
     return np.array(values, dtype=np.uint64)
 
 
-def _shingles(content: frozenset[str], cache: dict[str, int]) -> list[int]:
-    """32-bit hashes of the text's words and of its sorted word pairs' neighbours (word 2-grams)."""
-    words = sorted(content)
-    # NOTE: unigrams are the set Jaccard verifies; 2-grams of the sorted words sharpen the MinHash of long
-    # texts. Sorting makes the shingles independent of word order, as the verified similarity is.
-    grams = words + [f"{a} {b}" for a, b in zip(words, words[1:])] if len(words) > 6 else words
-    hashes = []
-    for gram in grams:
-        value = cache.get(gram)
-        if value is None:
-            value = cache[gram] = zlib.crc32(gram.encode("utf-8", "replace"))
-        hashes.append(value)
-    return hashes
+def _mix(values: np.ndarray) -> np.ndarray:
+    """The murmur3 64-bit finalizer: a bijection that spreads every input bit over the whole output."""
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xFF51AFD7ED558CCD)  # NOTE: wraps modulo 2**64, as intended
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xC4CEB9FE1A85EC53)
+    return values ^ (values >> np.uint64(33))
 
 
 def signatures(contents: Sequence[frozenset[str]], num_perm: int) -> np.ndarray:
-    """MinHash signatures, one row of `num_perm` values per text (each text needs at least one word)."""
+    """MinHash signatures of word sets, one row of `num_perm` values per set (each set needs a word)."""
     cache: dict[str, int] = {}
-    lists = [_shingles(content, cache) for content in contents]
-    lengths = np.fromiter((len(hashes) for hashes in lists), dtype=np.int64, count=len(lists))
-    flat = np.fromiter((h for hashes in lists for h in hashes), dtype=np.uint64, count=int(lengths.sum()))
+    hashes: list[int] = []
+    lengths = np.empty(len(contents), dtype=np.int64)
+    for index, content in enumerate(contents):
+        for word in content:
+            value = cache.get(word)
+            if value is None:
+                value = cache[word] = zlib.crc32(word.encode("utf-8", "replace"))
+            hashes.append(value)
+        lengths[index] = len(content)
+    # NOTE: the shingles are the words themselves, so the MinHash estimates exactly the Jaccard that
+    # verifies a candidate; word 2-grams would make one changed word in a short title cost three shingles.
+    flat = np.array(hashes, dtype=np.uint64)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    coefficients = _coefficients(2 * num_perm)
-    result = np.empty((len(lists), num_perm), dtype=np.uint64)
-    for k in range(num_perm):
-        # NOTE: a, x < 2**32 keep a*x + b below 2**64: no overflow before the modulus.
-        hashed = (flat * coefficients[2 * k] + (coefficients[2 * k + 1] >> np.uint64(1))) % np.uint64(_MERSENNE)
-        result[:, k] = np.minimum.reduceat(hashed, starts)
+    result = np.empty((len(contents), num_perm), dtype=np.uint64)
+    for k, seed in enumerate(_seeds(num_perm)):
+        # NOTE: hash function k mixes (word hash XOR seed k): independent functions, as MinHash needs.
+        result[:, k] = np.minimum.reduceat(_mix(flat ^ seed), starts)
     return result
 
 
 def candidate_pairs(sig: np.ndarray, bands: int) -> np.ndarray:
-    """Pairs (i < j) of rows that agree on every value of at least one band, as an (n, 2) array."""
+    """Pairs (i < j) of rows that agree on every value of at least one band, as an (m, 2) array."""
     n, num_perm = sig.shape
     bands = max(1, min(bands, num_perm))
     rows = num_perm // bands
-    weights = _coefficients(rows)
+    weights = _seeds(rows) | np.uint64(1)
     found: list[np.ndarray] = []
     for band in range(bands):
-        block = sig[:, band * rows : (band + 1) * rows]
-        keys = (block * weights).sum(axis=1, dtype=np.uint64)  # wraps modulo 2**64
+        keys = (sig[:, band * rows : (band + 1) * rows] * weights).sum(axis=1, dtype=np.uint64)  # wraps
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
-        edges = np.flatnonzero(np.diff(sorted_keys)) + 1
-        for members in np.split(order, edges):
-            if len(members) < 2:
-                continue
-            members = np.sort(members)
-            if len(members) <= MAX_BUCKET:
-                left, right = np.triu_indices(len(members), 1)
+        starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+        sizes = np.diff(np.append(starts, n))
+        for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist()):
+            members = np.sort(order[start : start + size])
+            if size <= MAX_BUCKET:
+                left, right = np.triu_indices(size, 1)
             else:
                 # NOTE: one huge bucket would bring back the O(n²) this module avoids; a window along it
                 # still links a cluster through its neighbours.
-                left = np.repeat(np.arange(len(members)), BUCKET_WINDOW)
-                right = left + np.tile(np.arange(1, BUCKET_WINDOW + 1), len(members))
-                keep = right < len(members)
+                left = np.repeat(np.arange(size), BUCKET_WINDOW)
+                right = left + np.tile(np.arange(1, BUCKET_WINDOW + 1), size)
+                keep = right < size
                 left, right = left[keep], right[keep]
-            found.append(members[left] * n + members[right])
+            found.append(members[left].astype(np.int64) * n + members[right])
     if not found:
         return np.empty((0, 2), dtype=np.int64)
-    codes = np.unique(np.concatenate(found).astype(np.int64))
+    codes = np.unique(np.concatenate(found))
     return np.stack((codes // n, codes % n), axis=1)
-
-
-# ------------------------------------------------------------------------------------- verify and cluster
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -211,11 +238,46 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
+def similar_pairs(
+    contents: Sequence[frozenset[str]], threshold: float, num_perm: int = 128, bands: int = 32
+) -> list[tuple[int, int, float]]:
+    """Pairs (i < j, Jaccard) of distinct word sets with a Jaccard ≥ threshold, found through MinHash + LSH."""
+    if len(contents) < 2:
+        return []
+    sig = signatures(contents, max(1, num_perm))
+    pairs = candidate_pairs(sig, bands)
+    if len(pairs):
+        sizes = np.array([len(content) for content in contents])
+        small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+        large = np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+        pairs = pairs[small >= threshold * large]  # NOTE: Jaccard ≤ small/large: these can never reach it
+    if len(pairs):
+        chunks = np.array_split(pairs, max(1, len(pairs) // 10_000))
+        estimate = np.concatenate([(sig[c[:, 0]] == sig[c[:, 1]]).mean(axis=1) for c in chunks])
+        pairs = pairs[estimate >= threshold - ESTIMATE_MARGIN]
+    found = []
+    for left, right in pairs.tolist():
+        similarity = jaccard(contents[left], contents[right])
+        if similarity >= threshold:
+            found.append((left, right, similarity))
+    return found
+
+
+# ------------------------------------------------------------------------------------- verify and cluster
+
+
 def _relation(a: _Text, b: _Text, variants: bool) -> str | None:
     """How two similar texts differ: 'same' (only adds words), 'role' (only the role differs), or None."""
-    only_a, only_b = a.content - b.content, b.content - a.content
-    if (only_a | only_b) & _NEGATIONS:
+    # NOTE: counted, not as sets: 'link … DMP records' / 'record … DMP records' each have a word of its own.
+    only_a = set(Counter(a.sequence) - Counter(b.sequence))
+    only_b = set(Counter(b.sequence) - Counter(a.sequence))
+    differ = only_a | only_b
+    # NOTE: 'not' makes the opposite; a number ('pt 2', 'v2', 'W16', '8.0.1', 'II', 'April', 'again') makes
+    # the next instance of recurring or staged work. Neither is a need written twice.
+    if differ & (_NEGATIONS | _INSTANCE_WORDS) or any(char.isdigit() for word in differ for char in word):
         return None
+    if (a.directed or b.directed) and not _in_order(a, b):
+        return None  # "copy from HDFS to a local folder" is not "copy from a local folder to HDFS"
     if not only_a or not only_b:
         return "same"
     if a.role and b.role and only_a <= a.role and only_b <= b.role:
@@ -225,7 +287,18 @@ def _relation(a: _Text, b: _Text, variants: bool) -> str | None:
     return "same" if variants else None
 
 
+def _in_order(a: _Text, b: _Text) -> bool:
+    """Whether the words both texts have come in the same order in each (repeated words aside)."""
+    shared = a.content & b.content
+    mine = [word for word in a.sequence if word in shared]
+    theirs = [word for word in b.sequence if word in shared]
+    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) >= len(shared)
+
+
 class _UnionFind:
+    """Disjoint sets of 0..n-1, for clusters."""
+
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
 
@@ -242,125 +315,139 @@ class _UnionFind:
 
 
 @dataclass(frozen=True)
-class _Edge:
-    other: int  # the other text
-    similarity: float  # Jaccard of the content words
-    relation: str  # "same" or "role"
+class _Found:
+    """What the check found: texts, their groups of equal content words, edges between groups, clusters."""
+
+    texts: list[_Text]  # distinct texts long enough to judge
+    groups: list[list[int]]  # texts with the same content words (near duplicates of similarity 1)
+    edges: list[list[_Edge]]  # per group: the other groups it is a near duplicate of, closest first
+    clusters: list[list[int]]  # groups that hang together, each with at least two texts
 
 
-def near_duplicate_edges(
-    texts: Sequence[_Text], threshold: float, num_perm: int, bands: int, variants: bool
-) -> list[list[_Edge]]:
-    """For each text, the other texts it is a near duplicate of (verified candidates of the LSH)."""
-    edges: list[list[_Edge]] = [[] for _ in texts]
-    if len(texts) < 2:
-        return edges
+def _find(contexts: Sequence[ItemContext], params: Mapping[str, Any]) -> _Found:
+    """Texts, their verified near-duplicate edges and the clusters those form."""
+    threshold = min(1.0, max(0.0, float(params["threshold"])))
+    texts = _texts(contexts, params["min_words"])
     # NOTE: texts with the same content words ("export the report" / "export a report") are near duplicates
-    # of similarity 1; they share one signature, so that a thousand of them make no thousand² candidates.
-    groups: dict[frozenset[str], list[int]] = {}
+    # of similarity 1 and get one signature, so that a thousand of them make no thousand² candidates.
+    # Directed texts also need the same word order: "from JS to XML" is not "from XML to JS".
+    by_content: dict[tuple[frozenset[str], tuple[str, ...]], list[int]] = {}
     for index, text in enumerate(texts):
-        groups.setdefault(text.content, []).append(index)
-    heads = [members[0] for members in groups.values()]
-    for members in groups.values():
-        for index in members[1:]:
-            edges[members[0]].append(_Edge(index, 1.0, "same"))
-            edges[index].append(_Edge(members[0], 1.0, "same"))
-    if len(heads) < 2:
-        return edges
-    num_perm = max(1, num_perm)
-    sig = signatures([texts[head].content for head in heads], num_perm)
-    pairs = candidate_pairs(sig, bands)
-    if len(pairs):
-        sizes = np.array([len(texts[head].content) for head in heads])
-        small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
-        large = np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
-        keep = small >= threshold * large  # NOTE: Jaccard ≤ small/large, so these can never reach it
-        pairs = pairs[keep]
-    if len(pairs):
-        estimate = np.concatenate(
-            [(sig[chunk[:, 0]] == sig[chunk[:, 1]]).mean(axis=1) for chunk in np.array_split(pairs, max(1, len(pairs) // 50_000))]
-        )
-        pairs = pairs[estimate >= threshold - ESTIMATE_MARGIN]
-    for left, right in pairs.tolist():
-        a, b = heads[left], heads[right]
-        similarity = jaccard(texts[a].content, texts[b].content)
-        if similarity < threshold:
-            continue
-        relation = _relation(texts[a], texts[b], variants)
-        if relation is None:
-            continue
-        for x, y in ((a, b), (b, a)):
-            edges[x].append(_Edge(y, similarity, relation))
-            for twin in groups[texts[y].content][1:]:
-                edges[x].append(_Edge(twin, similarity, relation))
-    return edges
+        order = tuple(dict.fromkeys(text.sequence)) if text.directed else ()
+        by_content.setdefault((text.content, order), []).append(index)
+    groups = list(by_content.values())
+    edges: list[list[_Edge]] = [[] for _ in groups]
+    heads = [texts[group[0]] for group in groups]
+    pairs = similar_pairs([head.content for head in heads], threshold, params["num_perm"], params["bands"])
+    for left, right, similarity in pairs:
+        relation = _relation(heads[left], heads[right], params["variants"])
+        if relation is not None:
+            edges[left].append(_Edge(right, similarity, relation))
+            edges[right].append(_Edge(left, similarity, relation))
+    union_find = _UnionFind(len(groups))
+    for group, own in enumerate(edges):
+        own.sort(key=lambda edge: (-edge.similarity, edge.other))
+        for edge in own:
+            union_find.union(group, edge.other)
+    clusters: dict[int, list[int]] = {}
+    for group in range(len(groups)):
+        if edges[group] or len(groups[group]) > 1:
+            clusters.setdefault(union_find.find(group), []).append(group)
+    return _Found(texts, groups, edges, list(clusters.values()))
+
+
+def clusters(contexts: Sequence[ItemContext], params: Mapping[str, Any]) -> list[tuple[int, ...]]:
+    """Item indexes of each cluster of near duplicates, in backlog order (for benchmarks and tests)."""
+    found = _find(contexts, params)
+    return [
+        tuple(sorted(item for group in cluster for text in found.groups[group] for item in found.texts[text].members))
+        for cluster in found.clusters
+    ]
 
 
 # -------------------------------------------------------------------------------------------- findings
 
 
 def _difference(own: Sequence[str], other: Sequence[str]) -> tuple[str, str]:
-    """The first stretch where two texts differ, with a word of context: ('… have a flexible …', '… choose a flexible …')."""
-    lower_own, lower_other = [w.lower() for w in own], [w.lower() for w in other]
+    """Where two texts differ, with a word of context: ('… have a flexible …', '… choose a flexible …')."""
+    lower_own = [_NOT_WORD.sub("", word.lower()) for word in own]
+    lower_other = [_NOT_WORD.sub("", word.lower()) for word in other]
     matcher = difflib.SequenceMatcher(None, lower_own, lower_other, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        before = 1 if (i2 > i1 and j2 > j1) else 2
-        return _span(own, i1, i2, before), _span(other, j1, j2, before)
-    return " ".join(own[:8]), " ".join(other[:8])
+    changes = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    if not changes:
+        return _span(own, 0, len(own)), _span(other, 0, len(other))
+    # NOTE: the first change in a content word says more than 'a' for 'the' before it.
+    _, i1, i2, j1, j2 = next(
+        (op for op in changes if content_words(" ".join(lower_own[op[1] : op[2]] + lower_other[op[3] : op[4]]))),
+        changes[0],
+    )
+    return _span(own, i1, i2), _span(other, j1, j2)
 
 
-def _span(words: Sequence[str], start: int, end: int, context: int) -> str:
-    """Words start..end with `context` words around them, at most 8, with … where the text goes on."""
-    low, high = max(0, start - context), min(len(words), max(end, start) + context)
+def _span(words: Sequence[str], start: int, end: int) -> str:
+    """Words start..end with a word before and two after, at most 8, with … where the text goes on."""
+    low, high = max(0, start - 1), min(len(words), end + 2)
     high = min(high, low + 8)
-    shown = " ".join(words[low:high])
+    shown = " ".join(words[low:high]).rstrip(",;:.!?")
     return ("… " if low > 0 else "") + shown + (" …" if high < len(words) else "")
 
 
 def _suggestion(key: str, own: _Text, other: _Text, relation: str) -> str:
-    mine, theirs = _difference(own.words, other.words)
+    """'Looks like PAN-12 ('… choose a pick-up …' there, '… have a pick-up …' here): merge them or …'."""
     if relation == "role":
         return (
-            f"The same story as {key} for another role ('{theirs}' there, '{mine}' here): write it once for "
-            "both roles, or say what each role needs differently."
+            f"The same story as {key} for another role ('{other.role_text}' there, '{own.role_text}' here): "
+            "write it once for both roles, or say what each role needs differently."
         )
+    mine, theirs = _difference(clean_story_text(own.raw).split(), clean_story_text(other.raw).split())
     return f"Looks like {key} ('{theirs}' there, '{mine}' here): merge them or make the difference explicit."
+
+
+def _keys(keys: Iterator[str], n_keys: int, n_cluster: int, n_others: int) -> str:
+    """'A-1, A-2 and 3 more' of `n_keys` keys, and the size of the cluster when it holds others too."""
+    shown: dict[str, None] = {}
+    n_read = 0
+    for key in keys:
+        if len(shown) == N_SHOWN:
+            break
+        shown[key] = None
+        n_read += 1
+    more = n_keys - n_read
+    return (
+        ", ".join(shown)
+        + (f" and {more} more" if more > 0 else "")
+        + (f" (in a cluster of {n_cluster} items)" if n_others > n_keys else "")
+    )
 
 
 def check(contexts: list[ItemContext], rule: Rule) -> Iterator[tuple[int, Finding]]:
     """Cluster items whose texts are nearly the same and flag every member once, naming its closest match."""
-    params = rule.params
-    threshold = min(1.0, max(0.0, float(params["threshold"])))
-    texts = _texts(contexts, params["min_words"])
-    edges = near_duplicate_edges(texts, threshold, params["num_perm"], params["bands"], params["variants"])
-    clusters = _UnionFind(len(texts))
-    for index, own in enumerate(edges):
-        for edge in own:
-            clusters.union(index, edge.other)
-    members: dict[int, list[int]] = {}
-    for index in range(len(texts)):
-        if edges[index]:
-            members.setdefault(clusters.find(index), []).append(index)
-    for cluster in members.values():
-        items = sorted(item for text in cluster for item in texts[text].members)
-        for text in cluster:
-            own = texts[text]
-            best = max(edges[text], key=lambda edge: (edge.similarity, -edge.other))
-            closest = texts[best.other]
-            closest_key = contexts[closest.members[0]].item.key
-            for index in own.members:
-                # NOTE: the item's exact duplicates are UQ01's to report; only the others are named here.
-                others = [contexts[i].item.key for i in items if i not in own.members]
-                shown = ", ".join(others[:N_SHOWN]) + (
-                    f" and {len(others) - N_SHOWN} more" if len(others) > N_SHOWN else ""
+    found = _find(contexts, rule.params)
+    texts, groups, edges = found.texts, found.groups, found.edges
+    n_items = [sum(len(texts[text].members) for text in group) for group in groups]
+    for cluster in found.clusters:
+        n_cluster = sum(n_items[group] for group in cluster)
+        for group in cluster:
+            # NOTE: an item's near duplicates are the other texts of its group and of the groups next to it,
+            # closest first: in a cluster chained through one general item ('Update the Sources section' ⊂
+            # 'Update the Sources TCP section', …) the specific items are no near duplicates of each other.
+            n_neighbours = n_items[group] + sum(n_items[edge.other] for edge in edges[group])
+            for text in groups[group]:
+                own = texts[text]
+                twin = next((other for other in groups[group][:2] if other != text), None)
+                closest = texts[twin] if twin is not None else texts[groups[edges[group][0].other][0]]
+                relation = "same" if twin is not None else edges[group][0].relation
+                suggestion = _suggestion(contexts[closest.members[0]].item.key, own, closest, relation)
+                neighbours = itertools.chain(
+                    (other for other in groups[group] if other != text),
+                    (other for edge in edges[group] for other in groups[edge.other]),
                 )
-                yield (
-                    index,
-                    rule.finding(
-                        match=shown,
-                        excerpt=contexts[index].item.title[:200],
-                        suggestion=_suggestion(closest_key, own, closest, best.relation),
-                    ),
-                )
+                keys = (contexts[item].item.key for other in neighbours for item in texts[other].members)
+                # NOTE: the item's exact duplicates (its own text) are UQ01's to report, never named here.
+                n_keys = n_neighbours - len(own.members)
+                match = _keys(keys, n_keys, n_cluster, n_cluster - len(own.members))
+                for index in own.members:
+                    yield (
+                        index,
+                        rule.finding(match=match, excerpt=contexts[index].item.title[:200], suggestion=suggestion),
+                    )
