@@ -29,7 +29,9 @@ def check(contexts: list[ItemContext], rule: Rule) -> Iterator[tuple[int, Findin
     """Group items by normalized story text (or title) and flag every member of a group of two or more."""
     groups: dict[str, list[int]] = defaultdict(list)
     for index, ctx in enumerate(contexts):
-        text = normalize(ctx.story.text if ctx.story else ctx.item.title)
+        # NOTE: a story's text has its leading issue key removed already; a plain title keeps a leading
+        # reference ("LSE-69: Bring … to approval"), which is what tells such titles apart.
+        text = normalize(ctx.story.text) if ctx.story else _NOT_WORD.sub(" ", ctx.item.title.lower()).strip()
         if len(text.split()) >= rule.params["min_words"]:
             groups[text].append(index)
     for members in groups.values():
