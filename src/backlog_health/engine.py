@@ -110,7 +110,7 @@ def analyze(
     results = []
     for index, ctx in enumerate(contexts):
         item_findings = tuple(findings[index])
-        ready, reasons = readiness(ctx, item_findings, loaded.info.fields or None)
+        ready, reasons = readiness(ctx, item_findings)
         results.append(
             ItemResult(
                 item=ctx.item,

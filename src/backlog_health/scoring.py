@@ -48,18 +48,15 @@ def health_band(score: float) -> str:
     return next(name for floor, name in BANDS if score >= floor)
 
 
-def readiness(
-    ctx: ItemContext, findings: Sequence[Finding], source_fields: frozenset[str] | None
-) -> tuple[bool, tuple[str, ...]]:
+def readiness(ctx: ItemContext, findings: Sequence[Finding]) -> tuple[bool, tuple[str, ...]]:
     """Whether the item is ready for sprint planning, and the reasons when it is not."""
     reasons = []
     for criterion, reason in READY_CRITERIA.items():
         if any(f.criterion == criterion and f.severity != "info" for f in findings) and reason not in reasons:
             reasons.append(reason)
-    known = source_fields is None or bool({"description", "acceptance_criteria_field"} & source_fields)
-    if ctx.is_story and not known and not ctx.acceptance_criteria:
+    if ctx.is_story and not ctx.source_has("description", "acceptance_criteria_field") and not ctx.acceptance_criteria:
         reasons.append("acceptance criteria unknown: the source has no descriptions")
     # NOTE: an estimate is asked of stories only, and only when the source can carry one at all.
-    if ctx.is_story and ctx.item.estimate is None and (source_fields is None or "estimate" in source_fields):
+    if ctx.is_story and ctx.item.estimate is None and ctx.source_has("estimate"):
         reasons.append("not estimated")
     return not reasons, tuple(reasons)

@@ -49,7 +49,11 @@ class ItemContext:
     doc: Doc | None  # spaCy parse of the story text (or the title when there is no story)
     acceptance_criteria: tuple[str, ...]  # extracted criteria
     is_story: bool  # the item's type is one the team writes as user stories
-    source_fields: frozenset[str] = frozenset()  # fields the source can fill at all
+    source_fields: frozenset[str] = frozenset()  # fields the source can fill at all; empty: not known
+
+    def source_has(self, *names: str) -> bool:
+        """Whether the source can fill any of these fields (True when the source does not say)."""
+        return not self.source_fields or any(name in self.source_fields for name in names)
 
     @property
     def text(self) -> str:

@@ -242,7 +242,7 @@ class JiraSource:
         items, skipped = [], []
         for raw in pages:
             try:
-                items.append(issue_to_item(raw, roles, self.base_url, rank=len(items) + 1, cloud=deployment == "cloud"))
+                items.append(issue_to_item(raw, roles, self.base_url, rank=len(items) + 1))
             except Exception as error:  # NOTE: one malformed issue never aborts the run
                 key = raw.get("key") if isinstance(raw, dict) else None
                 skipped.append(SkippedItem(str(key or f"#{len(items) + len(skipped) + 1}"),
@@ -369,7 +369,7 @@ def discover_fields(fields: list[dict[str, Any]], overrides: Mapping[str, str]) 
     return roles
 
 
-def _text(value: Any, cloud: bool) -> str:
+def _text(value: Any) -> str:
     if isinstance(value, dict):
         return adf_to_text(value)
     if isinstance(value, str):
@@ -420,8 +420,7 @@ def _links(values: Any) -> tuple[Link, ...]:
     return tuple(links)
 
 
-def issue_to_item(raw: dict[str, Any], roles: Mapping[str, tuple[str, ...]], base_url: str, rank: int,
-                  cloud: bool) -> BacklogItem:
+def issue_to_item(raw: dict[str, Any], roles: Mapping[str, tuple[str, ...]], base_url: str, rank: int) -> BacklogItem:
     """One search-result issue as a BacklogItem."""
     key = str(raw["key"])
     fields = raw.get("fields") or {}
@@ -436,7 +435,7 @@ def issue_to_item(raw: dict[str, Any], roles: Mapping[str, tuple[str, ...]], bas
     return BacklogItem(
         key=key,
         title=str(fields.get("summary") or "").strip() or key,
-        description=_text(fields.get("description"), cloud),
+        description=_text(fields.get("description")),
         type=_name(fields.get("issuetype")),
         status=_name(status),
         status_category=STATUS_CATEGORIES.get(category),
@@ -453,5 +452,5 @@ def issue_to_item(raw: dict[str, Any], roles: Mapping[str, tuple[str, ...]], bas
         assignee=_name(fields.get("assignee"), "displayName"),
         links=_links(fields.get("issuelinks")),
         subtasks=tuple(str(s["key"]) for s in fields.get("subtasks") or () if isinstance(s, dict) and s.get("key")),
-        acceptance_criteria_field=_text(criteria, cloud) or None,
+        acceptance_criteria_field=_text(criteria) or None,
     )
