@@ -424,26 +424,30 @@ def truncate(text: str, limit: int = TRUNCATE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def print_examples(dataset: Dataset, covered: dict[str, list[str]]) -> None:
-    """Up to N_EXAMPLES false positives and false negatives per covered criterion, in file order."""
+def print_examples(
+    dataset: Dataset, covered: dict[str, list[str]], limit: int = N_EXAMPLES, only: str | None = None
+) -> None:
+    """Up to `limit` false positives and false negatives per covered criterion (or only one), in file order."""
     for criterion in dataset.criteria:
-        if criterion not in covered:
+        if criterion not in covered or (only and criterion != only):
             continue
         labelled = [s for s in dataset.stories if criterion in s.gold]
         predicted = ours(criterion)
         false_pos = [s for s in labelled if predicted(s) and not s.gold[criterion]]
         false_neg = [s for s in labelled if s.gold[criterion] and not predicted(s)]
         print(f"\n  {criterion}: {len(false_pos)} false positives, {len(false_neg)} false negatives")
-        for story in false_pos[:N_EXAMPLES]:
+        for story in false_pos[:limit]:
             # NOTE: the message names what matched ('fast', '(see mock)'); some excerpts are the whole story.
             fired = "; ".join(f"{f.rule} {f.severity}: {truncate(f.message, 90)}" for f in story.findings[criterion])
             print(f"    FP [{story.backlog} #{story.key}] {truncate(story.text)}\n         fired: {fired}")
-        for story in false_neg[:N_EXAMPLES]:
+        for story in false_neg[:limit]:
             kinds = ", ".join(sorted(story.gold[criterion]))
             print(f"    FN [{story.backlog} #{story.key}] {truncate(story.text)}\n         humans: {kinds}")
 
 
-def print_dataset(dataset: Dataset, covered: dict[str, list[str]], examples: bool) -> None:
+def print_dataset(
+    dataset: Dataset, covered: dict[str, list[str]], examples: bool, limit: int = N_EXAMPLES, only: str | None = None
+) -> None:
     """The table of one data set, recall by defect kind, and (with --examples) its errors."""
     n_backlogs = len({s.backlog for s in dataset.stories})
     print(f"\n== {dataset.name}: {len(dataset.stories)} stories in {n_backlogs} backlog(s)")
@@ -455,7 +459,7 @@ def print_dataset(dataset: Dataset, covered: dict[str, list[str]], examples: boo
         print("\n recall of backlog-health by the humans' defect kind:")
         print("\n".join(kinds))
     if examples:
-        print_examples(dataset, covered)
+        print_examples(dataset, covered, limit, only)
 
 
 # ---------------------------------------------------------------------------------------------- targets
@@ -511,6 +515,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--examples", action="store_true", help="print false positives and negatives")
     parser.add_argument("--config", type=Path, default=None,
                         help="a backlog-health config to evaluate (default: the packaged defaults)")
+    parser.add_argument("--limit", type=int, default=N_EXAMPLES, help="examples per kind of error (with --examples)")
+    parser.add_argument("--criterion", default=None, help="print examples of this criterion only")
+    parser.add_argument("--only", default=None, help="analyze only this data set: spr8, aqusa_gt or ustai")
     args = parser.parse_args(argv)
 
     if not (args.data / LABELS).is_dir():
@@ -522,6 +529,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = load_config(args.config, directory=Path(__file__).resolve().parent)
     covered = covered_criteria(config)
     loaded = load_all(args.data)
+    if args.only:
+        loaded = {key: (value if key == args.only else ([] if key == "aqusa_gt" else None)) for key, value in loaded.items()}
     named = {key: value for key, value in loaded.items() if isinstance(value, Dataset)}
     ordered = [d for d in (loaded["spr8"], *loaded["aqusa_gt"], loaded["ustai"]) if d is not None]
 
@@ -537,7 +546,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for note in sorted(notes):
         print(f"note: {note}")
     for dataset in ordered:
-        print_dataset(dataset, covered, args.examples)
+        print_dataset(dataset, covered, args.examples or bool(args.criterion), args.limit, args.criterion)
 
     print("\n== Targets (accuracy issue)")
     print()

@@ -1,4 +1,9 @@
-"""The story's means joins two actions with a conjunction: it holds more than one feature."""
+"""The story's means joins two actions (or two things) with a conjunction: it holds more than one feature.
+
+Only what the user asks for counts. A purpose inside the means ("use the scanner to find and fix errors",
+"…, reducing cost and saving time") is a motive, like the benefit, and is not searched; neither is the how
+("by entering a name and a password") nor a list of attributes of one thing ("the name and date of each entry").
+"""
 
 from __future__ import annotations
 
@@ -29,7 +34,23 @@ PARAMS = {
     "action_verbs": Param(
         dict, "verbs of user actions, recognised even where the tagger reads them as nouns", default={}
     ),
+    "join": Param(str, "what the conjunction must join to count", default="actions", choices=("actions", "things")),
+    "one_thing": Param(
+        list,
+        "noun pairs that name one thing",
+        default=["terms and conditions", "date and time", "dates and times", "pros and cons", "questions and answers",
+                 "ins and outs", "dos and don'ts", "do's and don'ts", "bread and butter", "research and development",
+                 "name and address", "names and addresses", "username and password", "user name and password",
+                 "login and password", "email and password", "first and last name", "profit and loss"],
+    ),
 }
+# Verbs whose object is followed by the action wanted, not by a purpose ("allow users to add and remove").
+_CONTROL_VERBS = {"allow", "enable", "let", "help", "ask", "invite", "remind", "force", "require", "want", "need",
+                  "permit", "tell", "get", "encourage", "prompt", "teach", "train", "like", "expect", "instruct"}
+# Prepositions whose object says where, when or for whom, not what is wanted.
+_SCOPE_PREPOSITIONS = {"in", "at", "on", "across", "within", "for", "during", "among", "around", "near", "inside"}
+# Words that open the how or an example list, not a second thing wanted.
+_HOW_WORDS = {"by", "with", "using", "via", "including", "like", "as", "such", "e.g.", "between", "whether", "either"}
 # Words between a conjunction and the second verb that do not change the reading.
 _PHRASE_POS = {"DET", "ADJ", "NOUN", "PROPN", "NUM", "PRON", "PART", "ADV"}
 _FILLERS = {"to", "also", "then", "be", "able", "can", "could", "i", "we", "should", "will", "would"}
@@ -88,8 +109,78 @@ def _one_action(doc, first: Token, conj: Token, second: Token, phrases: set[str]
     return doc[first.i : second.i + 1].text.lower() in phrases or f"{first.lower_} {conj.lower_} {second.lower_}" in phrases
 
 
+def _motive_start(tokens: list[Token]) -> int:
+    """Index of the first token of a purpose clause inside the means (or the end of the means)."""
+    inside = {t.i for t in tokens}
+    for token in tokens[1:]:
+        doc = token.doc
+        if token.lower_ == "in" and doc[token.i + 1 : token.i + 3].text.lower() == "order to":
+            return token.i
+        if token.lower_ in {"so", "thus", "thereby"} and token.dep_ in {"mark", "advmod", "cc"}:
+            return token.i
+        if token.lower_ == "to" and token.pos_ == "PART" and token.head.i in inside:
+            head = token.head.head
+            # NOTE: "use the scanner to find X": the wanted action has its object, the rest says why.
+            if (
+                head.i in inside
+                and head.i < token.i
+                and head.pos_ in {"VERB", "AUX"}
+                and head.lemma_.lower() not in _CONTROL_VERBS
+                and any(child.dep_ in {"dobj", "attr"} and child.i < token.i for child in head.children)
+            ):
+                return token.i
+        if token.tag_ == "VBG" and token.i > 0 and doc[token.i - 1].text == "," and token.dep_ in {"advcl", "conj"}:
+            return token.i - 1
+    return tokens[-1].i + 1
+
+
+def _in_how(token: Token, root: int) -> bool:
+    """Whether the token sits under a preposition or clause that gives the how or examples."""
+    for ancestor in token.ancestors:
+        if ancestor.i < root:
+            return False
+        if ancestor.lower_ in _HOW_WORDS or ancestor.dep_ in {"relcl", "acl", "advcl", "pcomp"}:
+            return True
+    return False
+
+
+def _things(ctx: ItemContext, rule: Rule, tokens: list[Token], stop: int) -> Iterator[Finding]:
+    """Flag two distinct things joined as the object of the wanted action ("feedback and complaints")."""
+    doc, root = tokens[0].doc, tokens[0].i
+    pairs = {phrase.lower() for phrase in rule.params["one_thing"]}
+    for second in doc[root:stop]:
+        first = second.head
+        if second.dep_ != "conj" or first.i >= second.i or first.i < root:
+            continue
+        if first.pos_ not in {"NOUN", "PROPN"} or second.pos_ not in {"NOUN", "PROPN"}:
+            continue
+        joins = [t for t in doc[first.i + 1 : second.i] if t.dep_ == "cc" or t.text in {"&", "/"}]
+        if not joins or any(t.lower_ == "nor" for t in joins):
+            continue
+        if first.dep_ not in {"dobj", "pobj", "attr", "nsubj", "nsubjpass", "appos"} or _in_how(first, root):
+            continue
+        # NOTE: "in Paris and Lyon" names places the feature applies to, not two features.
+        if first.dep_ == "pobj" and first.head.lower_ in _SCOPE_PREPOSITIONS and first.pos_ == "PROPN":
+            continue
+        # NOTE: "the name and date of each entry" lists attributes of one thing; "my address and the type of
+        # goods" names two things, each with its own determiner.
+        shared = not any(child.dep_ in {"det", "poss"} for child in second.children)
+        if shared and any(t.lower_ == "of" for t in (*first.children, *second.children)) or first.i == root:
+            continue
+        phrase = doc[first.left_edge.i if first.left_edge.i >= root else first.i : second.i + 1].text.lower()
+        if any(pair in phrase for pair in pairs) or doc[first.i : second.i + 1].text.lower() in pairs:
+            continue
+        excerpt = doc[first.i : second.i + 1].text
+        yield rule.finding(
+            match=excerpt,
+            suggestion=f"If '{first.text}' and '{second.text}' can be delivered apart, write one story for each; "
+            "if they are one thing to the user, name that thing.",
+        )
+        return
+
+
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
-    """Flag a means with two action verbs joined by a conjunction; suggest the two stories."""
+    """Flag a means with two action verbs (or two things) joined by a conjunction; suggest the split."""
     span = ctx.part_span("means")
     if ctx.doc is None or span is None or ctx.story is None or ctx.story.means is None:
         return
@@ -100,7 +191,13 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     tokens = [t for t in doc if start <= t.idx < end]
     if not tokens:
         return
-    end_i = tokens[-1].i + 1
+    end_i = _motive_start(tokens)
+    tokens = [t for t in tokens if t.i < end_i]
+    if not tokens:
+        return
+    if rule.params["join"] == "things":
+        yield from _things(ctx, rule, tokens, end_i)
+        return
     # NOTE: after "I want to" the means starts with a verb whatever the tagger says of it.
     parallel = ctx.story.template.split("…")[-2 if ctx.story.ends else -1].strip().endswith(" to") or _is_action(
         tokens[0], verbs
@@ -111,6 +208,9 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         earlier = doc[tokens[0].i : token.i]
         first = next((t for t in reversed(earlier) if _is_action(t, verbs)), tokens[0] if parallel else None)
         second = _second_action(token, end_i, verbs, parallel)
+        # NOTE: the parse names the first action when it can ("analyze files containing X and predict Y").
+        if second is not None and second.dep_ == "conj" and tokens[0].i <= second.head.i < token.i:
+            first = second.head if _is_action(second.head, verbs) else first
         if first is None or second is None or _one_action(doc, first, token, second, phrases):
             continue
         # NOTE: "estimated or re-estimated" names one action twice, prefixed.
