@@ -1,0 +1,207 @@
+"""The story's means asks for a solution (a widget, a technology, implementation work) instead of a need."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from backlog_health.checks import ItemContext, Param
+from backlog_health.model import Finding
+from backlog_health.rules import Rule
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span, Token
+
+KIND = "solution_detail"
+SCOPE = "item"
+REQUIRES = frozenset({"parse"})
+EXTENDS = "terms"
+PARAMS = {
+    "terms": Param(dict, "solution terms (widgets, technologies, storage): term → the question to ask", default={}),
+    "verbs": Param(
+        list, "verbs that name implementation work whatever their object ('implement', 'refactor')", default=[]
+    ),
+    "build_verbs": Param(
+        list, "verbs that name implementation work when their object is a system artifact", default=[]
+    ),
+    "artifacts": Param(list, "system artifacts that, built by the user, make the story a solution", default=[]),
+    "interface_terms": Param(
+        list, "terms that are the product itself for a technical role ('API', 'webhook')", default=[]
+    ),
+    "collection_terms": Param(
+        list, "terms that name content, not technology, before 'of' ('a database of recipes')", default=[]
+    ),
+    "technical_heads": Param(
+        list, "nouns a term may qualify and still be solution detail ('database index')", default=[]
+    ),
+    "technical_roles": Param(list, "words of roles that consume technical interfaces ('developer')", default=[]),
+}
+_NOUNISH = {"NOUN", "PROPN", "ADJ", "X", "NUM"}
+# Relations that put a word outside what the user asks for: a condition or time clause ("when the API is down").
+_OUTSIDE = {"advcl"}
+# Prepositions that put a word outside what the user asks for ("without the browser's back button").
+_AVOIDED = {"without", "instead"}
+
+
+@lru_cache(maxsize=64)
+def _index(terms: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Terms by their first word, each as a tuple of words, longest first."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for term in terms:
+        words = tuple(term.lower().replace("-", " - ").split())
+        index.setdefault(words[0], []).append(words)
+    return {first: tuple(sorted(found, key=len, reverse=True)) for first, found in index.items()}
+
+
+def _same_word(token: Token, word: str) -> bool:
+    """The token is the word or its plural ('buttons', 'databases', 'caches')."""
+    lower = token.lower_
+    return lower == word or (token.tag_ in {"NNS", "NNPS"} and lower in {word + "s", word + "es"})
+
+
+def _match_at(tokens: list[Token], at: int, index: dict[str, tuple[tuple[str, ...], ...]]) -> int:
+    """Number of tokens of the longest term starting at `at` (0 when none)."""
+    first = tokens[at]
+    candidates = index.get(first.lower_) or index.get(first.lower_.rstrip("s")) or ()
+    for words in candidates:
+        if at + len(words) > len(tokens):
+            continue
+        if all(_same_word(tokens[at + k], word) for k, word in enumerate(words)):
+            return len(words)
+    return 0
+
+
+def _asked_for(token: Token, means: Span) -> bool:
+    """The word belongs to what the user wants built: no clause of condition or time between it and the means."""
+    seen = 0
+    while token.i >= means.start and token.i < means.end and seen < 20:
+        if token.dep_ in _OUTSIDE or (token.dep_ == "prep" and token.lower_ in _AVOIDED):
+            return False
+        if token.head is token:
+            break
+        token, seen = token.head, seen + 1
+    return True
+
+
+def _means(ctx: ItemContext) -> Span | None:
+    span = ctx.part_span("means")
+    if ctx.doc is None or span is None:
+        return None
+    return ctx.doc.char_span(span[0], span[1], alignment_mode="expand")
+
+
+def _technical(role: str | None, words: list[str]) -> bool:
+    lowered = (role or "").lower()
+    return any(word in lowered for word in words)
+
+
+def _term_hits(means: Span, rule: Rule, technical: bool) -> list[str]:
+    """Solution terms named in the means as something to build."""
+    terms: dict[str, str] = rule.params["terms"]
+    if not terms:
+        return []
+    index = _index(tuple(terms))
+    exempt = {term.lower() for term in rule.params["interface_terms"]} if technical else set()
+    collections = {term.lower() for term in rule.params["collection_terms"]}
+    heads = frozenset(word.lower() for word in rule.params["technical_heads"])
+    tokens, hits, at = list(means), [], 0
+    while at < len(tokens):
+        size = _match_at(tokens, at, index)
+        if not size:
+            at += 1
+            continue
+        words = tokens[at : at + size]
+        text = " ".join(t.text for t in words).replace(" - ", "-")
+        head = words[-1]
+        if (
+            head.pos_ in _NOUNISH
+            and text.lower() not in exempt
+            and _asked_for(head, means)
+            and not (text.lower().rstrip("s") in collections and _names_content(head))
+            and not _qualifies(head, index, heads)
+        ):
+            hits.append(text)
+        at += size
+    return hits
+
+
+def _verb_forms(word: str) -> set[str]:
+    """The base forms a verb form may come from ('stored' → 'store', 'building' → 'build')."""
+    forms = {word}
+    for suffix, repl in (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            forms.add(word[: -len(suffix)] + repl)
+    return forms
+
+
+def _qualifies(token: Token, index: dict[str, tuple[tuple[str, ...], ...]], heads: frozenset[str]) -> bool:
+    """The term only says what kind of thing another noun is ('API usage', 'a jQuery plugin').
+
+    The noun it qualifies is what the user asks for; the story stays flagged when that noun is
+    technical itself ('database indexes', 'backend changes').
+    """
+    if token.dep_ not in {"compound", "amod", "nmod"} or token.head.pos_ not in {"NOUN", "PROPN"}:
+        return False
+    noun = token.head.lower_
+    return noun not in heads and noun.rstrip("s") not in heads and noun not in index and noun.rstrip("s") not in index
+
+
+def _names_content(token: Token) -> bool:
+    """The word is followed by what it holds ('a database of recipes'): the content is the need."""
+    return any(child.dep_ == "prep" and child.lower_ == "of" for child in token.children)
+
+
+def _objects(verb: Token) -> list[Token]:
+    """The direct objects of a verb, and objects joined to them ('a model and a pipeline')."""
+    found = [child for child in verb.children if child.dep_ in {"dobj", "obj"}]
+    return found + [conj for obj in found for conj in obj.conjuncts]
+
+
+def _work_hits(means: Span, rule: Rule) -> list[str]:
+    """Implementation work the means asks for: 'implement …', 'develop a system …'."""
+    verbs = {verb.lower() for verb in rule.params["verbs"]}
+    build = {verb.lower() for verb in rule.params["build_verbs"]}
+    artifacts = {artifact.lower() for artifact in rule.params["artifacts"]}
+    hits = []
+    for token in means:
+        if token.pos_ != "VERB" and token.tag_ not in {"VB", "VBP"}:
+            continue
+        forms = _verb_forms(token.lower_)
+        if forms & verbs:
+            hits.append(means.doc[token.i : max(token.i + 1, _phrase_end(token, means))].text)
+        elif forms & build:
+            built = [obj for obj in _objects(token) if obj.lower_ in artifacts or obj.lower_.rstrip("s") in artifacts]
+            if built:
+                hits.append(means.doc[token.i : built[0].i + 1].text)
+    return hits
+
+
+def _phrase_end(verb: Token, means: Span) -> int:
+    """End of the verb's first object, within four words."""
+    objects = _objects(verb)
+    return min(objects[0].i + 1, verb.i + 5, means.end) if objects else verb.i + 1
+
+
+def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
+    """Flag solution terms and implementation work in the means; ask for the need behind them."""
+    if ctx.story is None or not ctx.story.means:
+        return
+    means = _means(ctx)
+    if means is None:
+        return
+    # NOTE: for a developer or an integrator an API, a webhook or an SDK is the product they use; only
+    # technical roles get that exemption, and never for storage or widgets.
+    technical = _technical(ctx.story.role, rule.params["technical_roles"])
+    hits = list(dict.fromkeys(_term_hits(means, rule, technical) + _work_hits(means, rule)))
+    if not hits:
+        return
+    terms: dict[str, str] = rule.params["terms"]
+    questions = [terms.get(hit.lower(), "") for hit in hits]
+    asks = " ".join(f"({hit}) {question}" for hit, question in zip(hits, questions, strict=True) if question)
+    yield rule.finding(
+        match=", ".join(f"'{hit}'" for hit in hits),
+        excerpt=ctx.story.means[:200],
+        suggestion="Say what the user needs to do or know, and leave how to build it to the team"
+        + (f". Ask: {asks}" if asks else "."),
+    )
