@@ -59,7 +59,7 @@ def plan(ruleset: RuleSet, source_fields: frozenset[str] | None = None) -> Plan:
             skipped.append((rule.id, f"the source has no {', '.join(missing)}"))
         else:
             running.append(rule)
-    capabilities = frozenset(cap for rule in running for cap in kinds()[rule.kind].requires)
+    capabilities = frozenset(cap for rule in running for cap in kinds()[rule.kind].requires | kinds()[rule.kind].uses)
     return Plan(tuple(running), tuple(skipped), capabilities)
 
 

@@ -5,6 +5,7 @@ Each module in this package declares one kind:
     KIND = "lexicon"                 # the name rule files use in `kind:`
     SCOPE = "item"                   # "item": check(ctx, rule); "backlog": check(contexts, rule)
     REQUIRES = frozenset({"pos"})    # pipeline capabilities it needs (see nlp.loader)
+    USES = frozenset({"parse"})      # optional: capabilities it uses when the pipeline has them
     PARAMS = {"terms": Param(...)}   # its parameters, validated when rules load
     EXTENDS = "terms"                # optional: the parameter a config `extend` adds to
 
@@ -89,6 +90,7 @@ class Kind:
     name: str  # KIND
     scope: str  # "item" or "backlog"
     requires: frozenset[str]  # pipeline capabilities
+    uses: frozenset[str]  # capabilities used when available (the kind still runs without them)
     params: Mapping[str, Param]  # declared parameters
     extends: str | None  # parameter a config `extend` adds to
     check: Callable[..., Iterator[Any]]  # the check function
@@ -107,6 +109,7 @@ def kinds() -> Mapping[str, Kind]:
             name=module.KIND,
             scope=getattr(module, "SCOPE", "item"),
             requires=frozenset(getattr(module, "REQUIRES", ())),
+            uses=frozenset(getattr(module, "USES", ())),
             params=dict(getattr(module, "PARAMS", {})),
             extends=getattr(module, "EXTENDS", None),
             check=module.check,

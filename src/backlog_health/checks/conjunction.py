@@ -22,14 +22,21 @@ SCOPE = "item"
 REQUIRES = frozenset({"parse"})
 EXTENDS = "action_verbs"
 PARAMS = {
-    "conjunctions": Param(
-        list, "words that join two features", default=["and", "or", "&", "+", "/", "and/or"]
-    ),
+    "conjunctions": Param(list, "words that join two features", default=["and", "or", "&", "+", "/", "and/or"]),
     "one_action": Param(
         list,
         "verb pairs that name one action",
-        default=["drag and drop", "copy and paste", "cut and paste", "find and replace", "search and replace",
-                 "mix and match", "pick and choose", "sign up and sign in", "log in and log out"],
+        default=[
+            "drag and drop",
+            "copy and paste",
+            "cut and paste",
+            "find and replace",
+            "search and replace",
+            "mix and match",
+            "pick and choose",
+            "sign up and sign in",
+            "log in and log out",
+        ],
     ),
     "action_verbs": Param(
         dict, "verbs of user actions, recognised even where the tagger reads them as nouns", default={}
@@ -38,15 +45,56 @@ PARAMS = {
     "one_thing": Param(
         list,
         "noun pairs that name one thing",
-        default=["terms and conditions", "date and time", "dates and times", "pros and cons", "questions and answers",
-                 "ins and outs", "dos and don'ts", "do's and don'ts", "bread and butter", "research and development",
-                 "name and address", "names and addresses", "username and password", "user name and password",
-                 "login and password", "email and password", "first and last name", "profit and loss"],
+        default=[
+            "terms and conditions",
+            "date and time",
+            "dates and times",
+            "pros and cons",
+            "questions and answers",
+            "ins and outs",
+            "dos and don'ts",
+            "do's and don'ts",
+            "bread and butter",
+            "research and development",
+            "name and address",
+            "names and addresses",
+            "username and password",
+            "user name and password",
+            "login and password",
+            "email and password",
+            "first and last name",
+            "profit and loss",
+        ],
     ),
 }
 # Verbs whose object is followed by the action wanted, not by a purpose ("allow users to add and remove").
-_CONTROL_VERBS = {"allow", "enable", "let", "help", "ask", "invite", "remind", "force", "require", "want", "need",
-                  "permit", "tell", "get", "encourage", "prompt", "teach", "train", "like", "expect", "instruct"}
+_CONTROL_VERBS = {
+    form
+    for verb in (
+        "allow",
+        "enable",
+        "let",
+        "help",
+        "ask",
+        "invite",
+        "remind",
+        "force",
+        "require",
+        "want",
+        "need",
+        "permit",
+        "tell",
+        "get",
+        "encourage",
+        "prompt",
+        "teach",
+        "train",
+        "like",
+        "expect",
+        "instruct",
+    )
+    for form in (verb, f"{verb}s", f"{verb}ed", f"{verb}d", f"{verb}ing", f"{verb[:-1]}ing")
+}
 # Prepositions whose object says where, when or for whom, not what is wanted.
 _SCOPE_PREPOSITIONS = {"in", "at", "on", "across", "within", "for", "during", "among", "around", "near", "inside"}
 # Words that open the how or an example list, not a second thing wanted.
@@ -106,7 +154,10 @@ def _split(left: str, right: str) -> tuple[str, str]:
 
 def _one_action(doc, first: Token, conj: Token, second: Token, phrases: set[str]) -> bool:
     """True for fixed pairs that name one action ("drag and drop", "copy and paste")."""
-    return doc[first.i : second.i + 1].text.lower() in phrases or f"{first.lower_} {conj.lower_} {second.lower_}" in phrases
+    return (
+        doc[first.i : second.i + 1].text.lower() in phrases
+        or f"{first.lower_} {conj.lower_} {second.lower_}" in phrases
+    )
 
 
 def _motive_start(tokens: list[Token]) -> int:
@@ -125,7 +176,7 @@ def _motive_start(tokens: list[Token]) -> int:
                 head.i in inside
                 and head.i < token.i
                 and head.pos_ in {"VERB", "AUX"}
-                and head.lemma_.lower() not in _CONTROL_VERBS
+                and head.lower_ not in _CONTROL_VERBS
                 and any(child.dep_ in {"dobj", "attr"} and child.i < token.i for child in head.children)
             ):
                 return token.i
