@@ -108,6 +108,8 @@ _TAIL = (
 # already said ("The button is hidden. This is correct.") is not the outcome the criterion states.
 _PURPOSE = re.compile(r"\bso\s+that\b|\bin\s+order\s+to\b", re.IGNORECASE)
 _REMARK = re.compile(r"(?:[.;!]\s+|,\s+(?:and\s+)?)(?:this|that|which)\b[^.;!]*$", re.IGNORECASE)
+# A judgement the criterion goes on to explain ("exits gracefully, notifying the scheduler", "fast: under 2 s").
+_EXPLAINED = re.compile(r"\s*(?:,\s*\w+ing\b|:|-+>|→|—|\(|by\b|e\.g\.|i\.e\.|meaning\b|which\s+means\b)", re.IGNORECASE)
 # Judgements that are an outcome wherever they stand in a criterion.
 _ANYWHERE = ("as ", "without ", "make ", "makes ")
 _FILLER = frozenset(
@@ -135,6 +137,10 @@ def _patterns(judgements: tuple[str, ...], generic: tuple[str, ...], linking: tu
     ]
     if adverbs:  # "properly handled", "correctly works"
         alternatives.append(rf"\b(?P<adverb>{'|'.join(map(re.escape, adverbs))})\s+(?:{verbs})\b")
+        # NOTE: a manner adverb that ends the clause judges the action just named ("the page loads quickly",
+        # "VAT is calculated correctly"): the action is checkable, the judgement of it is not.
+        manner = "|".join(map(re.escape, [*adverbs, "well", "fast"]))
+        alternatives.append(rf"(?<=\w\s)(?P<manner>{manner})(?![\w-]){_TAIL}")
     if phrases:
         alternatives.append(rf"(?<![\w-])(?P<phrase>{'|'.join(phrases)})(?![\w-])")
     return re.compile("|".join(f"(?:{alt})" for alt in alternatives), re.IGNORECASE)
@@ -149,11 +155,15 @@ def _key(text: str) -> str:
 def judgement(criterion: str, pattern: re.Pattern[str]) -> str | None:
     """The judgement a criterion states as its outcome, or None when it states something checkable."""
     for m in pattern.finditer(criterion):
-        group = next(name for name in ("after", "linked", "adverb", "phrase") if m.group(name))
+        group = next(name for name in ("after", "linked", "adverb", "manner", "phrase") if m.group(name))
         found = m.group(group)
         if found.lower() == "well" and criterion[: m.start(group)].lower().endswith("as "):
             continue  # "works for groups as well"
-        if _PURPOSE.search(criterion, 0, m.start()) or _REMARK.search(criterion[: m.start()]):
+        if (
+            _EXPLAINED.match(criterion, m.end(group))
+            or _PURPOSE.search(criterion, 0, m.start())
+            or _REMARK.search(criterion[: m.start()])
+        ):
             continue
         # NOTE: the anchor must qualify this outcome: an example in a condition before it ("When the server
         # fails (e.g. a timeout), errors are handled nicely") does not make the outcome checkable.
