@@ -107,7 +107,7 @@ def problem(run: list[_Step], missing_then: bool) -> str | None:
     state, pending = None, False
     for keyword in keywords:
         if keyword == "given" and state == "when":
-            return "'Given' after 'When'"
+            return "'Given' after 'When'" if "then" in keywords else "no 'Then'"
         if keyword == "then" and state is None:
             return "'Then' before any 'Given' or 'When'"
         pending = keyword != "then"
