@@ -29,6 +29,7 @@ _PROSE = {
     "given": re.compile(r"(?:that|the\s+fact|this|these|how|its|our|their)\b", re.IGNORECASE),
     "when": re.compile(r"\w+ing\b", re.IGNORECASE),
 }
+_GIVEN_LINE = re.compile(r"^[ \t>*#•+\-\d.)\[\]xX_]*given\b", re.IGNORECASE | re.MULTILINE)
 _TABLE_ROW = re.compile(r"^[ \t]*\|")
 # Keywords inside one line ("Given a cart, when I pay, then …"); "and then" is a sequence, not a step.
 _INLINE = re.compile(r"(?<![\w-])(?<!and )(?<!or )(when|then)\b", re.IGNORECASE)
@@ -121,8 +122,8 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag the item once, quoting the first scenario whose steps are out of order."""
     item = ctx.item
     for text in (item.acceptance_criteria_field, item.description):
-        if not text or not re.search(r"\b(?:given|when|then)\b", text, re.IGNORECASE):
-            continue
+        if not text or not _GIVEN_LINE.search(text):
+            continue  # every scenario judged has a Given line
         for run in _runs(text, rule.params["max_words"]):
             found = problem(run, rule.params["missing_then"])
             if found:
