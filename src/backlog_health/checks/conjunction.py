@@ -95,8 +95,6 @@ _CONTROL_VERBS = {
     )
     for form in (verb, f"{verb}s", f"{verb}ed", f"{verb}d", f"{verb}ing", f"{verb[:-1]}ing")
 }
-# Prepositions whose object says where, when or for whom, not what is wanted.
-_SCOPE_PREPOSITIONS = {"in", "at", "on", "across", "within", "for", "during", "among", "around", "near", "inside"}
 # Words that open the how or an example list, not a second thing wanted.
 _HOW_WORDS = {"by", "with", "using", "via", "including", "like", "as", "such", "e.g.", "between", "whether", "either"}
 # Words between a conjunction and the second verb that do not change the reading.
@@ -169,7 +167,8 @@ def _motive_start(tokens: list[Token]) -> int:
             return token.i
         if token.lower_ in {"so", "thus", "thereby"} and token.dep_ in {"mark", "advmod", "cc"}:
             return token.i
-        if token.lower_ == "to" and token.pos_ == "PART" and token.head.i in inside:
+        after_join = doc[token.i - 1].lower_ in {"and", "or", ",", "&"}
+        if token.lower_ == "to" and token.pos_ == "PART" and token.head.i in inside and not after_join:
             head = token.head.head
             # NOTE: "use the scanner to find X": the wanted action has its object, the rest says why.
             if (
@@ -209,9 +208,6 @@ def _things(ctx: ItemContext, rule: Rule, tokens: list[Token], stop: int) -> Ite
         if not joins or any(t.lower_ == "nor" for t in joins):
             continue
         if first.dep_ not in {"dobj", "pobj", "attr", "nsubj", "nsubjpass", "appos"} or _in_how(first, root):
-            continue
-        # NOTE: "in Paris and Lyon" names places the feature applies to, not two features.
-        if first.dep_ == "pobj" and first.head.lower_ in _SCOPE_PREPOSITIONS and first.pos_ == "PROPN":
             continue
         # NOTE: "the name and date of each entry" lists attributes of one thing; "my address and the type of
         # goods" names two things, each with its own determiner.

@@ -9,7 +9,7 @@ Pure text processing: no spaCy here, so it also works in reduced mode.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from backlog_health.model import StoryParts
 
@@ -217,5 +217,6 @@ def find_story(title: str, description: str = "") -> StoryParts | None:
             # NOTE: in running text "As an admin I can go to …" tells what happens (a bug report);
             # a story stated in a description says what someone wants.
             if found is not None and found.role and _WANTS.search(found.template):
-                return found
+                # NOTE: sentences after a story in a description are the description, not extra story text.
+                return replace(found, extra=None)
     return story
