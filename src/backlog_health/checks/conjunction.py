@@ -158,6 +158,15 @@ def _one_action(doc, first: Token, conj: Token, second: Token, phrases: set[str]
     )
 
 
+def _in_brackets(token: Token) -> bool:
+    """Whether the token sits inside round or square brackets of its sentence."""
+    depth = 0
+    for before in token.doc[token.sent.start if token.doc.has_annotation("SENT_START") else 0 : token.i]:
+        depth += before.text in {"(", "["}
+        depth -= before.text in {")", "]"} and depth > 0
+    return depth > 0
+
+
 def _motive_start(tokens: list[Token]) -> int:
     """Index of the first token of a purpose clause inside the means (or the end of the means)."""
     inside = {t.i for t in tokens}
@@ -200,7 +209,7 @@ def _things(ctx: ItemContext, rule: Rule, tokens: list[Token], stop: int) -> Ite
     pairs = {phrase.lower() for phrase in rule.params["one_thing"]}
     for second in doc[root:stop]:
         first = second.head
-        if second.dep_ != "conj" or first.i >= second.i or first.i < root:
+        if second.dep_ != "conj" or first.i >= second.i or first.i < root or _in_brackets(second):
             continue
         if first.pos_ not in {"NOUN", "PROPN"} or second.pos_ not in {"NOUN", "PROPN"}:
             continue
@@ -239,7 +248,8 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     if not tokens:
         return
     end_i = _motive_start(tokens)
-    tokens = [t for t in tokens if t.i < end_i]
+    # NOTE: a note in brackets ("(or any other field)") is extra text, the business of the minimal rule.
+    tokens = [t for t in tokens if t.i < end_i and not _in_brackets(t)]
     if not tokens:
         return
     if rule.params["join"] == "things":
