@@ -1,10 +1,16 @@
-"""A rule's examples are its tests: every fail example is flagged, every pass example is not."""
+"""A rule's examples are its tests: every fail example is flagged, every pass example is not.
+
+Edge cases that would clutter a rule's documentation live in tests/fixtures/rules/<ID>.yaml, in the same
+`fail:` / `pass:` shape, and run the same way.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from backlog_health.config import load_config
 from backlog_health.engine import analyze
@@ -30,12 +36,33 @@ def _findings(rule, example: Any) -> list[str]:
     return [f"{r.item.key}: {f.message}" for r in result.items for f in r.findings if f.rule == rule.id]
 
 
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+
+
+def _edge_cases(rule) -> dict[str, list[Any]]:
+    path = FIXTURES / f"{rule.id}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 CASES = [
     pytest.param(rule, outcome, example, id=f"{rule.id}-{outcome}-{n}")
     for rule in RULES
     for outcome, examples in (("fail", rule.examples_fail), ("pass", rule.examples_pass))
     for n, example in enumerate(examples, 1)
+] + [
+    pytest.param(rule, outcome, example, id=f"{rule.id}-edge-{outcome}-{n}")
+    for rule in RULES
+    for outcome, examples in _edge_cases(rule).items()
+    for n, example in enumerate(examples, 1)
 ]
+
+
+def test_edge_case_files_name_existing_rules_and_outcomes():
+    ids = {rule.id for rule in RULES}
+    for path in FIXTURES.glob("*.yaml"):
+        assert path.stem in ids, f"{path.name}: no rule {path.stem}"
+        outcomes = set(yaml.safe_load(path.read_text(encoding="utf-8")))
+        assert outcomes <= {"fail", "pass"}, f"{path.name}: only 'fail' and 'pass' lists, not {outcomes}"
 
 
 @pytest.mark.parametrize(("rule", "outcome", "example"), CASES)

@@ -270,6 +270,9 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
             first = second.head if _is_action(second.head, verbs) else first
         if first is None or second is None or _one_action(doc, first, token, second, phrases):
             continue
+        # NOTE: "file an invoice by scanning and tagging it": the actions say how, the feature is one.
+        if any(a.lower_ in {"by", "via"} and a.i >= tokens[0].i for a in first.ancestors):
+            continue
         # NOTE: "estimated or re-estimated" names one action twice, prefixed.
         if second.i + 1 < len(doc) and doc[second.i + 1].text == "-":
             continue
