@@ -1,6 +1,7 @@
 """Accuracy of the story-quality checks against human-labelled public data sets.
 
-Run:  python bench/accuracy.py [--data ../shared/data] [--examples] [--config FILE]
+Run:  python bench/accuracy.py [--data ../shared/data] [--examples] [--config FILE] [--markdown]
+      [--only spr8|aqusa_gt|ustai] [--criterion NAME --limit N]
 
 Reads the labelled sets in <data>/story_quality_labels (read-only third-party data; nothing is copied
 into the product), runs backlog-health on their stories and prints, per data set and per criterion,
@@ -358,8 +359,17 @@ def fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
+MARKDOWN = {"on": False}  # set by --markdown: tables as GitHub Markdown, for the README
+
+
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 2) -> None:
-    """Plain aligned text: the first `left` columns left-aligned, the rest right-aligned."""
+    """Plain aligned text (or Markdown): the first `left` columns left-aligned, the rest right-aligned."""
+    if MARKDOWN["on"]:
+        print("| " + " | ".join(headers) + " |")
+        print("|" + "|".join(":--" if i < left else "--:" for i in range(len(headers))) + "|")
+        for row in rows:
+            print("| " + " | ".join(str(cell) for cell in row) + " |")
+        return
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
 
     def line(cells: Sequence[str]) -> str:
@@ -450,7 +460,8 @@ def print_dataset(
 ) -> None:
     """The table of one data set, recall by defect kind, and (with --examples) its errors."""
     n_backlogs = len({s.backlog for s in dataset.stories})
-    print(f"\n== {dataset.name}: {len(dataset.stories)} stories in {n_backlogs} backlog(s)")
+    mark = "####" if MARKDOWN["on"] else "=="
+    print(f"\n{mark} {dataset.name}: {len(dataset.stories)} stories in {n_backlogs} backlog(s)")
     print(f"   {dataset.about}")
     print()
     print_table(HEADERS, dataset_rows(dataset, covered))
@@ -485,7 +496,7 @@ def target_lines(datasets: dict[str, Dataset], covered: dict[str, list[str]]) ->
                 mine = score(same, criterion, ours(criterion)).f1 or 0.0
                 theirs = score(same, criterion, baseline(name, criterion)).f1 or 0.0
                 rows.append([f"spr8 {criterion} F1 > {name} (n={len(same)})",
-                             f"{mine:.2f} vs {theirs:.2f}", verdict(mine > theirs)])
+                             f"{mine:.2f} vs {theirs:.2f}", verdict(round(mine, 4) > round(theirs, 4))])
     ustai = datasets.get("ustai")
     if ustai:
         for criterion in ("atomic", "unambiguous", "problem_oriented"):
@@ -517,8 +528,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="a backlog-health config to evaluate (default: the packaged defaults)")
     parser.add_argument("--limit", type=int, default=N_EXAMPLES, help="examples per kind of error (with --examples)")
     parser.add_argument("--criterion", default=None, help="print examples of this criterion only")
+    parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown (for the README)")
     parser.add_argument("--only", default=None, help="analyze only this data set: spr8, aqusa_gt or ustai")
     args = parser.parse_args(argv)
+    MARKDOWN["on"] = args.markdown
 
     if not (args.data / LABELS).is_dir():
         print(f"no labelled data at {args.data / LABELS}; pass --data PATH to the shared data folder",
@@ -548,7 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for dataset in ordered:
         print_dataset(dataset, covered, args.examples or bool(args.criterion), args.limit, args.criterion)
 
-    print("\n== Targets (accuracy issue)")
+    print("\n#### Targets" if MARKDOWN["on"] else "\n== Targets (accuracy issue)")
     print()
     print_table(["target", "value", "verdict"], target_lines(named, covered), left=3)
     return 0
