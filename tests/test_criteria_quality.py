@@ -196,3 +196,28 @@ def test_criteria_made_of_tasks_are_flagged_with_their_share():
 )
 def test_outcomes_and_nouns_are_not_tasks(lines):
     assert not findings("AC06", criteria(*lines)), lines
+
+
+@pytest.mark.parametrize(
+    ("weak", "term"),
+    [
+        ("Proper error handling", "'proper'"),
+        ("Good performance on large clubs", "'good'"),
+        ("The booking report is accurate", "'accurate'"),
+    ],
+)
+def test_judgement_of_a_quality_is_flagged(weak, term):
+    found = findings("AC02", criteria("A booked court shows the member's name", weak))
+    assert found and term in found[0].message, weak
+
+
+@pytest.mark.parametrize(
+    "fine",
+    ["Proper error handling for timeouts: a retry button is shown", "A good error message is shown"],
+)
+def test_explained_or_observable_quality_is_not_flagged(fine):
+    assert not findings("AC02", criteria("A booked court shows the member's name", fine)), fine
+
+
+def test_should_work_alone_is_a_placeholder():
+    assert findings("AC03", criteria("It should work"))

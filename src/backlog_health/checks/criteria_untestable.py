@@ -73,6 +73,25 @@ PARAMS = {
             "becomes",
         ],
     ),
+    "qualities": Param(
+        list,
+        "nouns that name a quality, not a result: a judgement before them is the whole criterion ('good performance')",
+        default=[
+            "handling",
+            "behavior",
+            "behaviour",
+            "experience",
+            "ux",
+            "ui",
+            "performance",
+            "usability",
+            "feedback",
+            "coverage",
+            "quality",
+            "layout",
+            "look and feel",
+        ],
+    ),
     "placeholders": Param(
         list,
         "whole criteria that only say the work is finished ('Done', 'It works', 'As described above'); "
@@ -110,17 +129,20 @@ _PURPOSE = re.compile(r"\bso\s+that\b|\bin\s+order\s+to\b", re.IGNORECASE)
 _REMARK = re.compile(r"(?:[.;!]\s+|,\s+(?:and\s+)?)(?:this|that|which)\b[^.;!]*$", re.IGNORECASE)
 # A judgement the criterion goes on to explain ("exits gracefully, notifying the scheduler", "fast: under 2 s").
 _EXPLAINED = re.compile(r"\s*(?:,\s*\w+ing\b|:|-+>|→|—|\(|by\b|e\.g\.|i\.e\.|meaning\b|which\s+means\b)", re.IGNORECASE)
+_DETAIL = re.compile(r":\s*\w|-+>|→")
 # Judgements that are an outcome wherever they stand in a criterion.
 _ANYWHERE = ("as ", "without ", "make ", "makes ")
 _FILLER = frozenset(
     {"it", "this", "that", "the", "a", "an", "should", "must", "will", "shall", "is", "be", "has", "been", "to"}
-    | {"all", "feature", "story", "functionality", "everything", "task", "work", "item", "ticket"}
+    | {"all", "feature", "story", "functionality", "everything", "task", "item", "ticket"}
 )
 _NON_WORD = re.compile(r"[^\w/]+")
 
 
 @lru_cache(maxsize=16)
-def _patterns(judgements: tuple[str, ...], generic: tuple[str, ...], linking: tuple[str, ...]) -> re.Pattern[str]:
+def _patterns(
+    judgements: tuple[str, ...], generic: tuple[str, ...], linking: tuple[str, ...], qualities: tuple[str, ...] = ()
+) -> re.Pattern[str]:
     """One pattern for a judgement in outcome position; the judgement is in the group that matched."""
     terms = sorted((re.escape(term).replace(r"\ ", r"\s+") for term in judgements), key=len, reverse=True)
     alternation = "|".join(terms)
@@ -135,6 +157,9 @@ def _patterns(judgements: tuple[str, ...], generic: tuple[str, ...], linking: tu
         rf"\b(?:{verbs})\b(?:\s+[^\s,.;:!?()]+){{0,3}}?\s+(?P<after>{alternation})(?![\w-]){_TAIL}",
         rf"\b(?:{'|'.join(map(re.escape, linking))})\s+{_MODIFIERS}(?P<linked>{alternation})(?![\w-]){_TAIL}",
     ]
+    if qualities:  # "proper error handling", "good performance"
+        nouns = "|".join(re.escape(noun).replace(r"\ ", r"\s+") for noun in qualities)
+        alternatives.append(rf"(?<![\w-])(?P<quality>{alternation})\s+(?:[\w-]+\s+)?(?:{nouns})(?![\w-]){_TAIL}")
     if adverbs:  # "properly handled", "correctly works"
         alternatives.append(rf"\b(?P<adverb>{'|'.join(map(re.escape, adverbs))})\s+(?:{verbs})\b")
         # NOTE: a manner adverb that ends the clause judges the action just named ("the page loads quickly",
@@ -155,12 +180,13 @@ def _key(text: str) -> str:
 def judgement(criterion: str, pattern: re.Pattern[str]) -> str | None:
     """The judgement a criterion states as its outcome, or None when it states something checkable."""
     for m in pattern.finditer(criterion):
-        group = next(name for name in ("after", "linked", "adverb", "manner", "phrase") if m.group(name))
+        group = next(name for name in ("after", "linked", "quality", "adverb", "manner", "phrase") if m.group(name))
         found = m.group(group)
         if found.lower() == "well" and criterion[: m.start(group)].lower().endswith("as "):
             continue  # "works for groups as well"
         if (
             _EXPLAINED.match(criterion, m.end(group))
+            or _DETAIL.search(criterion, m.end())
             or _PURPOSE.search(criterion, 0, m.start())
             or _REMARK.search(criterion[: m.start()])
         ):
@@ -188,7 +214,12 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     if not criteria or (len(criteria) == 1) != sole:
         return
     terms: dict[str, str] = rule.params["judgements"]
-    pattern = _patterns(tuple(terms), tuple(rule.params["generic_verbs"]), tuple(rule.params["linking_verbs"]))
+    pattern = _patterns(
+        tuple(terms),
+        tuple(rule.params["generic_verbs"]),
+        tuple(rule.params["linking_verbs"]),
+        tuple(rule.params["qualities"]),
+    )
     placeholders = frozenset(_key(text) for text in rule.params["placeholders"]) - {""}
     weak = [(text, why) for text in criteria if (why := _weak(text, pattern, placeholders))]
     if not weak:
