@@ -126,7 +126,8 @@ _TAIL = (
 # NOTE: a judgement in a purpose ("… so that the import works correctly") or in a remark on what the criterion
 # already said ("The button is hidden. This is correct.") is not the outcome the criterion states.
 _PURPOSE = re.compile(r"\bso\s+that\b|\bin\s+order\s+to\b", re.IGNORECASE)
-_REMARK = re.compile(r"(?:[.;!]\s+|,\s+(?:and\s+)?)(?:this|that|which)\b[^.;!]*$", re.IGNORECASE)
+_REMARK_START = re.compile(r"\s*(?:this|that|which)\b", re.IGNORECASE)
+_REMARK_CLAUSE = re.compile(r",\s+(?:and\s+)?(?:this|that|which)\b", re.IGNORECASE)
 # A judgement the criterion goes on to explain ("exits gracefully, notifying the scheduler", "fast: under 2 s").
 _EXPLAINED = re.compile(r"\s*(?:,\s*\w+ing\b|:|-+>|→|—|\(|by\b|e\.g\.|i\.e\.|meaning\b|which\s+means\b)", re.IGNORECASE)
 _DETAIL = re.compile(r":\s*\w|-+>|→")
@@ -171,6 +172,13 @@ def _patterns(
     return re.compile("|".join(f"(?:{alt})" for alt in alternatives), re.IGNORECASE)
 
 
+def _remark(before: str) -> bool:
+    """Whether the judgement's sentence comments on an earlier one ("… is hidden. This is correct")."""
+    cut = max(before.rfind("."), before.rfind(";"), before.rfind("!"))
+    sentence = before[cut + 1 :]
+    return bool((cut >= 0 and _REMARK_START.match(sentence)) or _REMARK_CLAUSE.search(sentence))
+
+
 def _key(text: str) -> str:
     """A criterion reduced to its telling words: "It should work." → "work"."""
     words = _NON_WORD.sub(" ", text.lower()).split()
@@ -188,7 +196,7 @@ def judgement(criterion: str, pattern: re.Pattern[str]) -> str | None:
             _EXPLAINED.match(criterion, m.end(group))
             or _DETAIL.search(criterion, m.end())
             or _PURPOSE.search(criterion, 0, m.start())
-            or _REMARK.search(criterion[: m.start()])
+            or _remark(criterion[: m.start()])
         ):
             continue
         # NOTE: the anchor must qualify this outcome: an example in a condition before it ("When the server
