@@ -222,6 +222,8 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     if not criteria or (len(criteria) == 1) != sole:
         return
     terms: dict[str, str] = rule.params["judgements"]
+    if not terms:
+        return
     pattern = _patterns(
         tuple(terms),
         tuple(rule.params["generic_verbs"]),
