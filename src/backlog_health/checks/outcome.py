@@ -1,0 +1,52 @@
+"""The story's means is an outcome to reach ("improve search", "ensure quality") rather than something to do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import pairwise
+
+from backlog_health.checks import ItemContext, Param
+from backlog_health.checks.lexicon import is_measured, means_tokens
+from backlog_health.model import Finding
+from backlog_health.rules import Rule
+
+KIND = "outcome_verb"
+SCOPE = "item"
+REQUIRES = frozenset({"parse"})
+EXTENDS = "verbs"
+PARAMS = {
+    "verbs": Param(dict, "verbs that name an outcome, mapped to the question to ask"),
+    "stories_only": Param(bool, "look only at items written as user stories", default=True),
+}
+
+
+def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
+    """Flag a means whose main verb names an outcome and that gives no number; ask for the target or the feature."""
+    if rule.params["stories_only"] and ctx.story is None:
+        return
+    tokens = means_tokens(ctx)
+    verbs: dict[str, str] = rule.params["verbs"]
+    first = next((token for token in tokens if token.pos_ in {"VERB", "AUX"} and token.lower_ != "be"), None)
+    if first is None:
+        return
+    doc = first.doc
+    following = doc[first.i + 1].lower_ if first.i + 1 < len(doc) else ""
+    previous = doc[first.i - 1].lower_ if first.i > 0 else ""
+    candidates = (f"{first.lower_} {following}", f"{previous} {first.lower_}", first.lower_)
+    word = next((candidate for candidate in candidates if candidate in verbs), "")
+    if word not in verbs:
+        return
+    # NOTE: "improve accuracy by filtering out ads" names the change itself, in the by-clause.
+    after = [token for token in tokens if token.i > first.i]
+    if any(a.lower_ == "by" and b.tag_ == "VBG" for a, b in pairwise(after)):
+        return
+    # NOTE: "reduce the load time to 2 s" or "by 30 %" is a target, not a wish.
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    means = ctx.text[start:end]
+    if any(ch.isdigit() for ch in means) or is_measured(ctx.text, first.idx + len(first.text)):
+        return
+    yield rule.finding(
+        match=f"'{word}'",
+        excerpt=ctx.text[:300],
+        suggestion=f"Ask: {verbs[word] or 'Which result counts as reached, and how would you check it?'}",
+    )

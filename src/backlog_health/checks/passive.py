@@ -1,0 +1,161 @@
+"""The story's requirement is in the passive voice and never says who acts: "the order is cancelled" (by whom?)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from backlog_health.checks import ItemContext, Param
+from backlog_health.checks.lexicon import means_tokens
+from backlog_health.model import Finding
+from backlog_health.rules import Rule
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+KIND = "passive_voice"
+SCOPE = "item"
+REQUIRES = frozenset({"parse"})
+PARAMS = {
+    "obvious": Param(
+        list,
+        "participles whose actor is never in doubt or that describe a state ('based', 'shown', 'required')",
+        default=[
+            "based",
+            "called",
+            "named",
+            "located",
+            "known",
+            "required",
+            "needed",
+            "allowed",
+            "permitted",
+            "supported",
+            "related",
+            "interested",
+            "involved",
+            "composed",
+            "associated",
+            "linked",
+            "attached",
+            "displayed",
+            "shown",
+            "listed",
+            "highlighted",
+            "sorted",
+            "grouped",
+            "ordered",
+            "stored",
+            "saved",
+            "kept",
+            "logged",
+            "used",
+            "given",
+            "provided",
+            "included",
+            "contained",
+            "expected",
+            "designed",
+            "considered",
+            "made",
+            "done",
+            "affected",
+            "concerned",
+            "signed",
+            "authenticated",
+            "authorized",
+            "authorised",
+            "enabled",
+            "disabled",
+            "set",
+            "filled",
+            "written",
+            "formatted",
+            "labelled",
+            "labeled",
+            "marked",
+            "tagged",
+            "limited",
+            "restricted",
+            "encrypted",
+            "hashed",
+            "notified",
+            "informed",
+            "alerted",
+            "reminded",
+            "assured",
+            "prompted",
+            "redirected",
+            "taken",
+            "presented",
+            "emailed",
+            "asked",
+            "relied",
+        ],
+    ),
+    "receivers": Param(
+        list,
+        "subjects that receive the action from the system ('I want to be notified')",
+        default=["i", "me", "we", "us", "you"],
+    ),
+}
+_PERSONS = frozenset({"nsubjpass", "nsubj"})
+
+
+def _subject(verb: Token) -> Token | None:
+    """The passive subject, or the subject the verb inherits from 'want' ("I want to be notified")."""
+    for child in verb.children:
+        if child.dep_ in _PERSONS:
+            return child
+    if verb.dep_ in {"xcomp", "ccomp"}:
+        for child in verb.head.children:
+            if child.dep_ in {"nsubj", "dobj"}:
+                return child
+    return None
+
+
+def _passives(tokens: list[Token]) -> list[Token]:
+    """Passives that state what must happen: "orders to be cancelled", "should be approved", in order.
+
+    Passives that report a past or present event in a relative clause ("images that were scanned") describe
+    the data, not the feature, so they are left alone.
+    """
+    verbs = {
+        token.head.i: token.head
+        for token in tokens
+        if token.dep_ == "auxpass" and token.lower_ in {"be", "get"} and token.head.tag_ == "VBN"
+    }
+    return [verbs[i] for i in sorted(verbs) if verbs[i].dep_ not in {"relcl", "acl"}]
+
+
+def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
+    """Flag passive participles with no 'by …' agent when the actor could be the user, another role or the system."""
+    # NOTE: a title that is not a story ("Export is broken") reports a state; only a story's means asks for one.
+    tokens = means_tokens(ctx) if ctx.story is not None else []
+    if not tokens or not tokens[0].doc.has_annotation("DEP"):
+        return
+    obvious = {word.lower() for word in rule.params["obvious"]}
+    receivers = {word.lower() for word in rule.params["receivers"]}
+    criteria = " ".join(ctx.acceptance_criteria).lower()
+    hidden = []
+    for verb in _passives(tokens):
+        if verb.lower_ in obvious or any(child.dep_ == "agent" for child in verb.children):
+            continue
+        subject = _subject(verb)
+        if subject is not None and subject.lower_ in receivers:
+            continue
+        # NOTE: a criterion may name the actor ("cancelled by the customer"); then the story is clear enough.
+        if re.search(rf"\b{re.escape(verb.lower_)}\s+by\b", criteria):
+            continue
+        hidden.append(verb)
+    if not hidden:
+        return
+    words = list(dict.fromkeys(verb.text for verb in hidden))
+    yield rule.finding(
+        match=", ".join(f"'{word}'" for word in words),
+        excerpt=ctx.text[:300],
+        suggestion="Ask: "
+        + " ".join(f"who has {word} it: the user, another role, or the system?" for word in words)
+        + " Say it in the active voice or add 'by …'.",
+    )
