@@ -21,6 +21,7 @@ from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, RunResult, SourceInfo
 from backlog_health.report import check_destination, render, reporters, write_text
 from backlog_health.report.terminal import summary_lines
+from backlog_health.rules_doc import example_text, reference
 from backlog_health.sources import Loaded
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_ERROR = 0, 1, 2
@@ -139,9 +140,7 @@ def _threshold_failed(result: RunResult, config: Config) -> str | None:
         limit = _SEVERITY_RANK[config.fail_on]
         worst = [f for item in result.items for f in item.findings if _SEVERITY_RANK[f.severity] <= limit]
         if worst:
-            return (
-                f"{len(worst)} finding(s) of severity {config.fail_on} or worse (--fail-on {config.fail_on})"
-            )
+            return f"{len(worst)} finding(s) of severity {config.fail_on} or worse (--fail-on {config.fail_on})"
     return None
 
 
@@ -224,27 +223,53 @@ def main() -> None:
 def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Where the backlog comes from, other than a file."""
     options = [
-        click.option("--max-wait", type=float, metavar="SECONDS",
-                     help="Longest wait for a rate limit before giving up (default 60)."),
-        click.option("--include-done", is_flag=True, default=None, help="GitHub project: keep items in the done status."),
+        click.option(
+            "--max-wait",
+            type=float,
+            metavar="SECONDS",
+            help="Longest wait for a rate limit before giving up (default 60).",
+        ),
+        click.option(
+            "--include-done", is_flag=True, default=None, help="GitHub project: keep items in the done status."
+        ),
         click.option("--github-milestone", metavar="NUMBER", help="GitHub issues of this milestone only."),
-        click.option("--github-label", "github_labels", multiple=True, metavar="LABEL",
-                     help="GitHub issues with this label (repeat for several: all must match)."),
-        click.option("--github-state", type=click.Choice(["open", "closed", "all"]), help="GitHub issue state (default open)."),
-        click.option("--github-url", metavar="URL",
-                     help="GitHub API base for GitHub Enterprise, e.g. https://github.example.com/api/v3 "
-                          "(default: GITHUB_API_URL or api.github.com)."),
-        click.option("--github-project", metavar="OWNER/NUMBER", help="A GitHub Projects (v2) board, in project order."),
+        click.option(
+            "--github-label",
+            "github_labels",
+            multiple=True,
+            metavar="LABEL",
+            help="GitHub issues with this label (repeat for several: all must match).",
+        ),
+        click.option(
+            "--github-state", type=click.Choice(["open", "closed", "all"]), help="GitHub issue state (default open)."
+        ),
+        click.option(
+            "--github-url",
+            metavar="URL",
+            help="GitHub API base for GitHub Enterprise, e.g. https://github.example.com/api/v3 "
+            "(default: GITHUB_API_URL or api.github.com).",
+        ),
+        click.option(
+            "--github-project", metavar="OWNER/NUMBER", help="A GitHub Projects (v2) board, in project order."
+        ),
         click.option("--github", "github_repo", metavar="OWNER/REPO", help="A GitHub repository's issues."),
-        click.option("--save-snapshot", metavar="FILE.json",
-                     help="Also save the fetched items as JSON, to analyze again offline."),
-        click.option("--jira-deployment", type=click.Choice(["cloud", "datacenter"]),
-                     help="Skip detection from serverInfo."),
+        click.option(
+            "--save-snapshot",
+            metavar="FILE.json",
+            help="Also save the fetched items as JSON, to analyze again offline.",
+        ),
+        click.option(
+            "--jira-deployment", type=click.Choice(["cloud", "datacenter"]), help="Skip detection from serverInfo."
+        ),
         click.option("--jira-board", type=int, metavar="ID", help="A Jira board: its backlog in board rank order."),
         click.option("--jira-project", metavar="KEY", help="A Jira project: its items not done, in rank order."),
         click.option("--jql", help="The JQL that selects the backlog (ordered as you want it read)."),
-        click.option("--jira", "jira_url", metavar="URL",
-                     help="Jira site root, e.g. https://example.atlassian.net (credentials from the environment)."),
+        click.option(
+            "--jira",
+            "jira_url",
+            metavar="URL",
+            help="Jira site root, e.g. https://example.atlassian.net (credentials from the environment).",
+        ),
     ]
     for option in options:
         command = option(command)
@@ -260,8 +285,6 @@ def _fetch_progress(quiet: bool, what: str) -> Callable[[int, int | None], None]
         click.echo(f"{what}: fetched {done}{of} items", err=True)
 
     return show
-
-
 
 
 def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool) -> Callable[[Config], Loaded]:
@@ -302,23 +325,34 @@ def analyze_command(
           from JIRA_EMAIL + JIRA_API_TOKEN (Cloud) or JIRA_PAT (Data Center).
     """
     from backlog_health.sources.files import load_file
-
     from backlog_health.sources.github import GithubQuery, GithubSource
     from backlog_health.sources.jira import JiraQuery, JiraSource
 
     github_flags = {
-        "repo": options.pop("github_repo"), "project": options.pop("github_project"),
-        "url": options.pop("github_url"), "state": options.pop("github_state"),
-        "labels": tuple(options.pop("github_labels")), "milestone": options.pop("github_milestone"),
-        "include_done": options.pop("include_done"), "max_wait": options.pop("max_wait"),
+        "repo": options.pop("github_repo"),
+        "project": options.pop("github_project"),
+        "url": options.pop("github_url"),
+        "state": options.pop("github_state"),
+        "labels": tuple(options.pop("github_labels")),
+        "milestone": options.pop("github_milestone"),
+        "include_done": options.pop("include_done"),
+        "max_wait": options.pop("max_wait"),
     }
-    jira_flags = {"url": jira_url, "jql": jql, "project": jira_project, "board": jira_board,
-                  "deployment": jira_deployment}
+    jira_flags = {
+        "url": jira_url,
+        "jql": jql,
+        "project": jira_project,
+        "board": jira_board,
+        "deployment": jira_deployment,
+    }
     run_options = RunOptions(**options)
     jira_wanted = any(jira_flags[key] is not None for key in ("url", "jql", "project", "board"))
     github_wanted = bool(github_flags["repo"] or github_flags["project"])
-    chosen = [name for name, wanted in (("a file", path is not None), ("--jira", jira_wanted),
-                                        ("--github", github_wanted)) if wanted]
+    chosen = [
+        name
+        for name, wanted in (("a file", path is not None), ("--jira", jira_wanted), ("--github", github_wanted))
+        if wanted
+    ]
     if len(chosen) > 1:
         raise InputError(f"give one source, not {' and '.join(chosen)}")
     if path is not None:
@@ -330,16 +364,22 @@ def analyze_command(
         github_wanted = bool(config.github.get("repo") or config.github.get("project")) and not config.jira.get("url")
         jira_wanted = not github_wanted and bool(config.jira.get("url"))
         if not (jira_wanted or github_wanted):
-            raise InputError("give a backlog file to analyze, e.g. `backlog-health analyze backlog.csv`, "
-                                   "or a tracker: `--jira URL --jira-project KEY`, `--github OWNER/REPO` or "
-                                   "`--github-project OWNER/NUMBER`")
+            raise InputError(
+                "give a backlog file to analyze, e.g. `backlog-health analyze backlog.csv`, "
+                "or a tracker: `--jira URL --jira-project KEY`, `--github OWNER/REPO` or "
+                "`--github-project OWNER/NUMBER`"
+            )
     if github_wanted:
-        loader = _tracker_loader("github", GithubSource,
-                                 lambda config: GithubQuery.from_settings(config.github, github_flags),
-                                 run_options.quiet)
+        loader = _tracker_loader(
+            "github",
+            GithubSource,
+            lambda config: GithubQuery.from_settings(config.github, github_flags),
+            run_options.quiet,
+        )
     else:
-        loader = _tracker_loader("jira", JiraSource,
-                                 lambda config: JiraQuery.from_settings(config.jira, jira_flags), run_options.quiet)
+        loader = _tracker_loader(
+            "jira", JiraSource, lambda config: JiraQuery.from_settings(config.jira, jira_flags), run_options.quiet
+        )
     _run(loader, run_options, save_snapshot)
 
 
@@ -409,9 +449,7 @@ def check_command(
         reduced = next(note for note in result.notes if note.startswith("reduced mode"))
         click.echo(click.style(f"note: {reduced}", fg="yellow"), err=True)
     limit = None if fail_on == "never" else _SEVERITY_RANK[fail_on]
-    if limit is not None and any(
-        _SEVERITY_RANK[f.severity] <= limit for i in result.items for f in i.findings
-    ):
+    if limit is not None and any(_SEVERITY_RANK[f.severity] <= limit for i in result.items for f in i.findings):
         sys.exit(EXIT_THRESHOLD)
 
 
@@ -434,6 +472,14 @@ def rules_command(ctx: click.Context, config_path: Path | None) -> None:
         click.echo(f"{rule.id}  {rule.severity:<7}  {rule.criterion:<18}  {rule.name}{state}")
 
 
+@rules_command.command("docs")
+@click.pass_obj
+@handle_errors
+def rules_docs_command(config_path: Path | None) -> None:
+    """Print the rules reference page (Markdown), as in docs/rules.md."""
+    click.echo(reference(build_rules(_config(config_path)).rules), nl=False)
+
+
 @rules_command.command("show")
 @click.argument("rule_id")
 @click.pass_obj
@@ -445,30 +491,16 @@ def rules_show_command(config_path: Path | None, rule_id: str) -> None:
     if rule is None:
         known = ", ".join(r.id for r in ruleset.rules)
         raise BacklogHealthError(f"unknown rule '{rule_id}'; known rules: {known}")
-    click.echo(
-        f"{rule.id} {rule.name}  ({rule.criterion}, {rule.severity}{'' if rule.enabled else ', disabled'})"
-    )
+    click.echo(f"{rule.id} {rule.name}  ({rule.criterion}, {rule.severity}{'' if rule.enabled else ', disabled'})")
     click.echo(f"\nMessage: {rule.message.replace('{match}', '…')}")
     click.echo(f"\nWhy it matters: {rule.rationale}")
     if rule.fix:
         click.echo(f"\nHow to fix: {rule.fix}")
-    click.echo(
-        f"\nApplies to: {'items written as user stories' if rule.applies_to == 'stories' else 'all items'}"
-    )
+    click.echo(f"\nApplies to: {'items written as user stories' if rule.applies_to == 'stories' else 'all items'}")
     click.echo("\nExamples it flags:")
     for example in rule.examples_fail:
-        click.echo(f"  ✗ {_example_text(example)}")
+        click.echo(f"  ✗ {example_text(example)}")
     click.echo("Examples it accepts:")
     for example in rule.examples_pass:
-        click.echo(f"  ✓ {_example_text(example)}")
+        click.echo(f"  ✓ {example_text(example)}")
     click.echo(f"\nDefined in {rule.path}")
-
-
-def _example_text(example: Any) -> str:
-    if isinstance(example, list):
-        return " | ".join(_example_text(part) for part in example)
-    if isinstance(example, dict):
-        return f"{example.get('title', '')}" + (
-            f" — {example['description']!r}" if example.get("description") else ""
-        )
-    return str(example)
