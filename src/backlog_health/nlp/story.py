@@ -77,7 +77,10 @@ _STORY_START = re.compile(
 # Sentence ends, not abbreviations ("e.g.", "i.e.", "etc.", "vs.") or numbers ("1.5").
 _SENTENCE_END = re.compile(
     r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bcf)(?<!\bapprox)(?<!\bno)"
-    r"[.!?](?=\s+[\"'(\[]?[A-Z])|\n+"
+    # NOTE: a list, a rule or a Jira mention after a full stop starts something new even in flattened text
+    # ("… a reproducible build. * Add headers", "… page. ----").
+    r"[.!?](?=\s+(?:[\"'(\[]?[A-Z]|[*•#-]+\s|\d+[.)]\s|\[~|-{3,}))|\n+"
+    r"|\s(?=(?i:acceptance criteria|notes?|background|details|steps to reproduce)\s*:)"
 )
 
 
