@@ -221,3 +221,11 @@ def test_explained_or_observable_quality_is_not_flagged(fine):
 
 def test_should_work_alone_is_a_placeholder():
     assert findings("AC03", criteria("It should work"))
+
+
+@pytest.mark.parametrize(
+    "fine",
+    ["Which page sizes are optimal?", "Move the nightly job to the new runner for better performance"],
+)
+def test_questions_and_reasons_are_not_judged(fine):
+    assert not findings("AC02", criteria("A booked court shows the member's name", fine)), fine

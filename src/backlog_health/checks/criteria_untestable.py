@@ -126,6 +126,10 @@ _TAIL = (
 # NOTE: a judgement in a purpose ("… so that the import works correctly") or in a remark on what the criterion
 # already said ("The button is hidden. This is correct.") is not the outcome the criterion states.
 _PURPOSE = re.compile(r"\bso\s+that\b|\bin\s+order\s+to\b", re.IGNORECASE)
+# "Switch to the new runner for better performance": a quality named as the reason for a change.
+_REASON = re.compile(
+    r"\b(?:for|provides?|providing|gives?|giving|improves?|improving)\s+(?:an?\s+|the\s+)?$", re.IGNORECASE
+)
 _REMARK_START = re.compile(r"\s*(?:this|that|which)\b", re.IGNORECASE)
 _REMARK_CLAUSE = re.compile(r",\s+(?:and\s+)?(?:this|that|which)\b", re.IGNORECASE)
 # A judgement the criterion goes on to explain ("exits gracefully, notifying the scheduler", "fast: under 2 s").
@@ -187,6 +191,8 @@ def _key(text: str) -> str:
 
 def judgement(criterion: str, pattern: re.Pattern[str]) -> str | None:
     """The judgement a criterion states as its outcome, or None when it states something checkable."""
+    if criterion.rstrip().endswith("?"):
+        return None  # an open question, not a criterion stating an outcome
     for m in pattern.finditer(criterion):
         group = next(name for name in ("after", "linked", "quality", "adverb", "manner", "phrase") if m.group(name))
         found = m.group(group)
@@ -196,6 +202,7 @@ def judgement(criterion: str, pattern: re.Pattern[str]) -> str | None:
             _EXPLAINED.match(criterion, m.end(group))
             or _DETAIL.search(criterion, m.end())
             or _PURPOSE.search(criterion, 0, m.start())
+            or (group == "quality" and _REASON.search(criterion, 0, m.start()))
             or _remark(criterion[: m.start()])
         ):
             continue
