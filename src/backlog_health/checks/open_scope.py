@@ -23,6 +23,8 @@ PARAMS = {
     "max_words": Param(int, "flag a means longer than this many words (0: off)", default=0),
 }
 _OBJECT_DEPS = {"dobj", "obj", "dative"}
+# Where the goal ends when the story runs on into notes or a list: a line break, a bullet, a new sentence.
+_GOAL_END = re.compile(r"\n|\s[-*•]\s|[.!?](?:\s|$)")
 
 
 @lru_cache(maxsize=32)
@@ -62,7 +64,8 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag the means once, naming the wording that makes the scope open."""
     if ctx.story is None or not ctx.story.means:
         return
-    means_text = ctx.story.means
+    # NOTE: a story written in a description may run on into a list of notes; only its goal counts.
+    means_text = _GOAL_END.split(ctx.story.means, maxsplit=1)[0]
     hit: str | None = None
     pattern = _phrases(tuple(rule.params["open_phrases"]))
     if pattern is not None and (match := pattern.search(means_text)):

@@ -35,6 +35,9 @@ PARAMS = {
     "technical_heads": Param(
         list, "nouns a term may qualify and still be solution detail ('database index')", default=[]
     ),
+    "topic_verbs": Param(
+        list, "verbs whose object is a topic to learn about, not a thing to build ('know')", default=[]
+    ),
     "technical_roles": Param(list, "words of roles that consume technical interfaces ('developer')", default=[]),
 }
 _NOUNISH = {"NOUN", "PROPN", "ADJ", "X", "NUM"}
@@ -72,11 +75,18 @@ def _match_at(tokens: list[Token], at: int, index: dict[str, tuple[tuple[str, ..
     return 0
 
 
-def _asked_for(token: Token, means: Span) -> bool:
-    """The word belongs to what the user wants built: no clause of condition or time between it and the means."""
+def _asked_for(token: Token, means: Span, topics: frozenset[str]) -> bool:
+    """The word belongs to what the user wants built.
+
+    Not when a condition or time clause lies between it and the means ("when the API is down"), when the
+    user wants to avoid it ("without the back button"), or when it is the topic of what the user wants to
+    know ("learn how the cache works").
+    """
     seen = 0
     while token.i >= means.start and token.i < means.end and seen < 20:
         if token.dep_ in _OUTSIDE or (token.dep_ == "prep" and token.lower_ in _AVOIDED):
+            return False
+        if seen and token.pos_ in {"VERB", "AUX"} and token.lower_ in topics:
             return False
         if token.head is token:
             break
@@ -104,7 +114,11 @@ def _term_hits(means: Span, rule: Rule, technical: bool) -> list[str]:
     index = _index(tuple(terms))
     exempt = {term.lower() for term in rule.params["interface_terms"]} if technical else set()
     collections = {term.lower() for term in rule.params["collection_terms"]}
+    # NOTE: a named database or API is an existing system the user works with; a named algorithm is
+    # still a choice of method.
+    systems = collections | {term.lower() for term in rule.params["interface_terms"]}
     heads = frozenset(word.lower() for word in rule.params["technical_heads"])
+    topics = frozenset(word.lower() for word in rule.params["topic_verbs"])
     tokens, hits, at = list(means), [], 0
     while at < len(tokens):
         size = _match_at(tokens, at, index)
@@ -117,9 +131,10 @@ def _term_hits(means: Span, rule: Rule, technical: bool) -> list[str]:
         if (
             head.pos_ in _NOUNISH
             and text.lower() not in exempt
-            and _asked_for(head, means)
+            and _asked_for(head, means, topics)
             and not (text.lower().rstrip("s") in collections and _names_content(head))
             and not _qualifies(head, index, heads)
+            and not (text.lower() in systems and _named(words, index))
         ):
             hits.append(text)
         at += size
@@ -147,6 +162,17 @@ def _qualifies(token: Token, index: dict[str, tuple[tuple[str, ...], ...]], head
     return noun not in heads and noun.rstrip("s") not in heads and noun not in index and noun.rstrip("s") not in index
 
 
+def _named(words: list[Token], index: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
+    """The term is part of a named, existing system ('the Clover database', 'the Stripe API').
+
+    Working with a system that already exists is the user's situation, not a design choice.
+    """
+    return any(
+        child.dep_ in {"compound", "nmod"} and child.pos_ == "PROPN" and child.lower_ not in index
+        for child in words[-1].children
+    )
+
+
 def _names_content(token: Token) -> bool:
     """The word is followed by what it holds ('a database of recipes'): the content is the need."""
     return any(child.dep_ == "prep" and child.lower_ == "of" for child in token.children)
@@ -163,9 +189,13 @@ def _work_hits(means: Span, rule: Rule) -> list[str]:
     verbs = {verb.lower() for verb in rule.params["verbs"]}
     build = {verb.lower() for verb in rule.params["build_verbs"]}
     artifacts = {artifact.lower() for artifact in rule.params["artifacts"]}
+    topics = frozenset(word.lower() for word in rule.params["topic_verbs"])
     hits = []
     for token in means:
-        if token.pos_ != "VERB" and token.tag_ not in {"VB", "VBP"}:
+        # NOTE: a participle that describes a thing ("persisted packages") is no work asked for.
+        if (token.pos_ != "VERB" and token.tag_ not in {"VB", "VBP"}) or token.dep_ == "amod":
+            continue
+        if not _asked_for(token, means, topics):
             continue
         forms = _verb_forms(token.lower_)
         if forms & verbs:
