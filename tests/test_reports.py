@@ -36,8 +36,17 @@ def test_html_escapes_backlog_text_and_drops_unsafe_links(result):
     assert "<img src=x" not in html and "<script>alert" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "javascript:" not in html
-    assert '<a href="https://jira.example.com/browse/X-2">X-2</a>' in html
+    assert '<a href="https://jira.example.com/browse/X-2" rel="noopener noreferrer">X-2</a>' in html
     assert "&lt;b&gt;backlog&lt;/b&gt;.csv" in html
+
+
+def test_html_table_data_cannot_close_its_script_element(result):
+    html = render(reporters()["html"], result)
+    data = html.split('<script type="application/json" id="bh-items">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data and ">" not in data, "raw angle brackets inside the embedded JSON"
+    rows = json.loads(data)
+    assert rows[0]["k"] == "X-1<script>" and rows[0]["t"] == HOSTILE.title
+    assert rows[0]["u"] is None and rows[1]["u"] == "https://jira.example.com/browse/X-2"
 
 
 def test_markdown_cannot_break_tables_or_inject(result):

@@ -22,7 +22,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 FAIL_ON = ("error", "warning")
 # Allowed keys: top level and per table. A key missing here is an error naming the file and key.
-_TOP_KEYS = {"story_types", "fail_under", "fail_on", "nlp", "rules", "jira", "github"}
+_TOP_KEYS = {"story_types", "fail_under", "fail_on", "nlp", "rules", "jira", "github", "planning"}
+_PLANNING_KEYS = {"items": int, "sprints": (int, float), "velocity": (int, float)}
 _NLP_KEYS = {"model", "batch_size"}
 _JIRA_KEYS = {"url": str, "jql": str, "project": str, "board": int, "deployment": str, "fields": dict,
               "timeout": (int, float), "max_retries": int, "max_wait": (int, float)}
@@ -47,6 +48,9 @@ class Config:
     files: tuple[str, ...] = ()  # config files read, in order
     github: Mapping[str, Any] = field(default_factory=dict)  # [github] settings (never secrets)
     jira: Mapping[str, Any] = field(default_factory=dict)  # [jira] settings (never secrets)
+    planning_items: int = 10  # items the next sprints draw from, when velocity or estimates are unknown
+    planning_sprints: float = 2  # sprints to look ahead
+    velocity: float | None = None  # estimate points the team finishes per sprint
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -103,6 +107,8 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
         if nlp["batch_size"] < 1:
             raise ConfigError(f"{origin}: 'nlp.batch_size' must be a positive integer")
         changes["batch_size"] = nlp["batch_size"]
+    if "planning" in data:
+        changes.update(_planning_settings(data["planning"], origin))
     if "jira" in data:
         changes["jira"] = MappingProxyType({**config.jira, **_jira_settings(data["jira"], origin)})
     if "github" in data:
@@ -123,6 +129,22 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
     changes["rule_origins"] = MappingProxyType(origins)
     changes["files"] = (*config.files, origin)
     return replace(config, **changes)
+
+
+def _planning_settings(section: Any, origin: str) -> dict[str, Any]:
+    """The [planning] table: how much of the top of the backlog the next sprints draw from."""
+    _check_type(origin, "planning", section, dict, "a table")
+    changes: dict[str, Any] = {}
+    for key, value in section.items():
+        if key not in _PLANNING_KEYS:
+            raise ConfigError(
+                f"{origin}: unknown key 'planning.{key}' (allowed: {', '.join(sorted(_PLANNING_KEYS))})"
+            )
+        _check_type(origin, f"planning.{key}", value, _PLANNING_KEYS[key], "a positive number")
+        if value <= 0:
+            raise ConfigError(f"{origin}: 'planning.{key}' must be a positive number, not {value}")
+        changes[{"items": "planning_items", "sprints": "planning_sprints"}.get(key, key)] = value
+    return changes
 
 
 def _jira_settings(section: Any, origin: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from backlog_health.model import BacklogItem, Finding, ItemResult, NlpInfo, RunR
 from backlog_health.nlp.criteria import extract_acceptance_criteria
 from backlog_health.nlp.loader import Pipeline, load_pipeline
 from backlog_health.nlp.story import clean_story_text, find_story
+from backlog_health.planning import next_sprints
 from backlog_health.rules import Rule, RuleSet, configure, load_rules
 from backlog_health.scoring import health_band, health_score, item_score, readiness
 from backlog_health.sources import Loaded
@@ -134,6 +135,9 @@ def analyze(
         health_score=score,
         band=health_band(score),
         notes=tuple(notes),
+        planning=next_sprints(
+            results, items=config.planning_items, sprints=config.planning_sprints, velocity=config.velocity
+        ),
     )
 
 

@@ -287,6 +287,7 @@ class RunResult:
     band: str  # "healthy", "needs attention" or "unhealthy"
     metrics: dict[str, Any] = field(default_factory=dict)  # backlog-level metrics
     notes: tuple[str, ...] = ()  # warnings for the user (encoding guessed, rules skipped …)
+    planning: Any = None  # planning.Planning: what the next sprints draw from
 
     @property
     def summary(self) -> Summary:

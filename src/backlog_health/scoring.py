@@ -23,9 +23,10 @@ READY_CRITERIA = {
     "well_formed": "story is not well formed",
     "atomic": "story holds more than one feature",
     "unambiguous": "story uses vague terms",
-    "testable": "no acceptance criteria",
+    "testable": "acceptance criteria missing or not testable",
     "described": "no description",
     "unique": "duplicate of another item",
+    "independent": "depends on other work",
 }
 
 

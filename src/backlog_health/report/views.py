@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlparse
 
+from markupsafe import Markup
+
 from backlog_health.model import CRITERIA, SEVERITIES, ItemResult, RunResult
+from backlog_health.report import charts
 
 # Plain-language names of the criteria, for Product Owners rather than rule authors.
 CRITERION_LABELS = {
@@ -23,15 +28,56 @@ CRITERION_LABELS = {
     "unique": "No duplicates",
     "uniform": "Uses the backlog's template",
     "independent": "No hidden dependencies",
-    "testable": "Has acceptance criteria",
+    "testable": "Testable acceptance criteria",
     "described": "Has a description",
     "estimated": "Estimated",
     "prioritized": "Prioritized",
     "fresh": "Recently updated",
     "linked": "Linked to an epic",
 }
+# What a criterion's findings say of the items, as the end of "8 of 48 items …".
+CRITERION_PROBLEMS = {
+    "well_formed": "do not say who wants what",
+    "valuable": "give no reason why the work matters",
+    "atomic": "ask for more than one feature at once",
+    "minimal": "carry notes or details that belong in the description",
+    "unambiguous": "use vague or unmeasurable wording",
+    "full_sentence": "are not written as a full sentence",
+    "problem_oriented": "prescribe a solution instead of stating the need",
+    "conceptually_sound": "mix up the feature and its purpose",
+    "estimatable": "are too big or too open to estimate",
+    "small": "are too big for one sprint",
+    "unique": "duplicate another item",
+    "uniform": "do not follow the backlog's usual template",
+    "independent": "depend on other work",
+    "testable": "have missing or untestable acceptance criteria",
+    "described": "have no useful description",
+    "estimated": "are not estimated",
+    "prioritized": "have no priority",
+    "fresh": "have not been updated for a long time",
+    "linked": "are not linked to an epic",
+}
 N_WORST = 10
 N_EXAMPLES = 5
+N_PROBLEMS = 3
+SEVERITY_WEIGHT = {"error": 3, "warning": 2, "info": 0.5}
+# Age of items in days: the bins of the age chart.
+AGE_BINS = (
+    (30, "< 1 month"),
+    (91, "1–3 months"),
+    (182, "3–6 months"),
+    (365, "6–12 months"),
+    (730, "1–2 years"),
+    (None, "> 2 years"),
+)
+# Readiness checklist of the planning section: label → the criteria whose findings fail it.
+CHECKLIST = (
+    ("Story form", ("well_formed", "valuable", "atomic")),
+    ("Acceptance criteria", ("testable",)),
+    ("Estimate", ("estimated",)),
+    ("Clear wording", ("unambiguous",)),
+    ("Not blocked", ("independent",)),
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +137,38 @@ class CriterionView:
 
 
 @dataclass(frozen=True)
+class CheckView:
+    """One line of an item's readiness checklist."""
+
+    label: str  # "Acceptance criteria"
+    state: str  # "ok", "fail", "unknown" or "na" (not asked of this item)
+    detail: str  # why, in a few words
+
+    @property
+    def state_text(self) -> str:
+        """The state in words, for screen readers (the page shows ✓, ✗ or ?)."""
+        return {"ok": "done", "fail": "to fix", "unknown": "unknown", "na": "not asked of this item"}[self.state]
+
+
+@dataclass(frozen=True)
+class PlanningItemView:
+    """An item at the top of the backlog, with its readiness checklist and its fixes."""
+
+    item: ItemView
+    checks: tuple[CheckView, ...]
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """An inline SVG chart and the sentence it illustrates."""
+
+    id: str
+    title: str
+    svg: Markup
+    caption: str
+
+
+@dataclass(frozen=True)
 class ReportView:
     title: str
     source_kind: str
@@ -116,10 +194,21 @@ class ReportView:
     notes: tuple[str, ...]
     nlp: str
     rules_run: int
+    problems: tuple[str, ...]  # the biggest problems in plain words, worst first
+    planning_basis: str  # how the items of the planning section were chosen
+    planning: tuple[PlanningItemView, ...]  # the top of the backlog, ready or not
+    n_planning_ready: int
+    planning_points: str  # "36 points" or ""
+    charts: tuple[ChartView, ...]
+    gauge: Markup  # the health score ring
+    table_json: Markup  # every item for the table script, safe inside <script type="application/json">
+    types: tuple[str, ...]  # filter options
+    statuses: tuple[str, ...]
+    criterion_options: tuple[tuple[str, str], ...]  # (criterion, label) of the criteria with findings
 
 
 def plural(count: int, noun: str) -> str:
-    """"1 finding", "2 findings"; "info" does not take an s."""
+    """ "1 finding", "2 findings"; "info" does not take an s."""
     return f"{count} {noun}" if count == 1 or noun == "info" else f"{count} {noun}s"
 
 
@@ -217,6 +306,147 @@ def _criterion_views(result: RunResult, items: list[ItemView]) -> tuple[Criterio
     return tuple(sorted(views, key=lambda view: -view.n_findings))
 
 
+def _problems(criteria: tuple[CriterionView, ...], items: list[ItemView], n_items: int) -> tuple[str, ...]:
+    """The criteria that weigh most (by severity of their findings), as sentences a PO can act on."""
+    weight = {
+        view.criterion: sum(
+            SEVERITY_WEIGHT.get(f.severity, 1) for item in items for f in item.findings if f.criterion == view.criterion
+        )
+        for view in criteria
+    }
+    worst = sorted(criteria, key=lambda view: -weight[view.criterion])[:N_PROBLEMS]
+    return tuple(
+        f"{view.n_items} of {n_items} items {CRITERION_PROBLEMS.get(view.criterion, 'have ' + view.label.lower())}"
+        for view in worst
+        if weight[view.criterion] >= 1
+    )
+
+
+def _check(label: str, criteria: tuple[str, ...], item: ItemView, result: ItemResult, estimates: bool) -> CheckView:
+    """One readiness line of a planning item."""
+    failed = [f for f in item.findings if f.criterion in criteria and f.severity != "info"]
+    if failed:
+        return CheckView(label, "fail", failed[0].message)
+    if label == "Story form":
+        return (
+            CheckView(label, "ok", "role, need and benefit")
+            if result.story
+            else CheckView(label, "na", "not written as a user story")
+        )
+    if label == "Acceptance criteria":
+        if result.acceptance_criteria:
+            return CheckView(
+                label, "ok", plural(len(result.acceptance_criteria), "criterion").replace("criterions", "criteria")
+            )
+        if any("acceptance criteria unknown" in reason for reason in result.ready_reasons):
+            return CheckView(label, "unknown", "the source has no descriptions")
+        # NOTE: readiness asks acceptance criteria of stories; a bug or task without them is shown, not failed.
+        return CheckView(label, "fail" if result.story else "na", "none found")
+    if label == "Estimate":
+        if result.item.estimate is not None:
+            return CheckView(label, "ok", item.estimate)
+        return CheckView(
+            label, "fail" if estimates else "unknown", "not estimated" if estimates else "the source has no estimates"
+        )
+    return CheckView(label, "ok", "")
+
+
+def _age_chart(result: RunResult) -> ChartView | None:
+    """How old the open items are, from their creation dates."""
+    created = [r.item.created for r in result.items if r.item.created is not None]
+    if len(created) < 2:
+        return None
+    now = result.generated_at
+    counts = [0] * len(AGE_BINS)
+    for when in created:
+        days = (now - when).days
+        counts[next(n for n, (limit, _) in enumerate(AGE_BINS) if limit is None or days < limit)] += 1
+    old = sum(counts[4:])
+    return ChartView(
+        "age",
+        "Age of the open items",
+        charts.histogram(
+            [(label, count) for (_, label), count in zip(AGE_BINS, counts, strict=True)],
+            "Open items by age since creation",
+        ),
+        f"{old} of {len(created)} items with a creation date are more than a year old.",
+    )
+
+
+def _charts(result: RunResult, criteria: tuple[CriterionView, ...], items: list[ItemView]) -> tuple[ChartView, ...]:
+    """Findings by criterion, item scores, item age (when known)."""
+    views = []
+    if criteria:
+        views.append(
+            ChartView(
+                "criteria",
+                "Findings by criterion",
+                charts.bar_chart([(view.label, view.n_findings) for view in criteria], "Findings by criterion"),
+                f"{criteria[0].label} has the most findings: {criteria[0].n_findings}.",
+            )
+        )
+    if items:
+        bins = [0] * 10
+        for item in items:
+            bins[min(item.score // 10, 9)] += 1
+        labels = [f"{10 * n}–{10 * n + 9}" for n in range(9)] + ["90–100"]
+        n_good = sum(1 for item in items if item.score >= 85)
+        views.append(
+            ChartView(
+                "scores",
+                "Item scores",
+                charts.histogram(list(zip(labels, bins, strict=True)), "Items by quality score"),
+                f"{n_good} of {len(items)} items score 85 or more.",
+            )
+        )
+    age = _age_chart(result)
+    if age is not None:
+        views.append(age)
+    return tuple(views)
+
+
+def _table_json(items: list[ItemView], result: RunResult) -> Markup:
+    """Every item, compact, as JSON that cannot close its <script> element or start markup."""
+    created = {r.item.key: r.item.created for r in result.items}
+    rows = [
+        {
+            "k": item.key,
+            "u": item.url,
+            "t": item.title[:300],
+            "y": item.type,
+            "st": item.status,
+            "p": item.priority,
+            "e": item.estimate,
+            "r": item.rank,
+            "s": item.score,
+            "ok": item.ready,
+            "why": list(item.ready_reasons),
+            "c": item.criteria,
+            "a": _age_days(created.get(item.key), result.generated_at),
+            "f": [
+                [f.rule, f.severity, f.criterion, f.message, (f.excerpt or "")[:200], f.suggestion or ""]
+                for f in item.findings
+            ],
+        }
+        for item in items
+    ]
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    # NOTE: inside <script>, "</" could end the element and "<!--" start a comment; escaped, JSON stays JSON.
+    for raw, safe in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(raw, safe)
+    return Markup(text)
+
+
+def _age_days(created: datetime | None, now: datetime) -> int | None:
+    return None if created is None else max((now - created).days, 0)
+
+
 def build_view(result: RunResult) -> ReportView:
     """The view of a run that the templates display."""
     summary = result.summary
@@ -227,6 +457,17 @@ def build_view(result: RunResult) -> ReportView:
     )[:N_WORST]
     source = result.source
     nlp = f"{result.nlp.model} {result.nlp.version}" + (" (reduced mode)" if result.nlp.reduced else "")
+    criteria = _criterion_views(result, items)
+    by_key = {item.key: (item, r) for item, r in zip(items, result.items, strict=True)}
+    estimates = not source.fields or "estimate" in source.fields
+    planning = tuple(
+        PlanningItemView(
+            by_key[key][0], tuple(_check(label, crits, *by_key[key], estimates) for label, crits in CHECKLIST)
+        )
+        for key in (result.planning.keys if result.planning else ())
+        if key in by_key
+    )
+    points = result.planning.n_points if result.planning else None
     return ReportView(
         title=f"Backlog health: {source.location}",
         source_kind=source.kind,
@@ -245,11 +486,22 @@ def build_view(result: RunResult) -> ReportView:
         by_severity=tuple((severity, dict(summary.by_severity).get(severity, 0)) for severity in SEVERITIES),
         severity_text=severity_text(dict(summary.by_severity)),
         mean_item_score=round(sum(item.score for item in items) / len(items)) if items else 100,
-        criteria=_criterion_views(result, items),
+        criteria=criteria,
         worst=tuple(worst),
         items=tuple(items),
         skipped=tuple((s.key, s.reason) for s in result.skipped),
         notes=result.notes,
         nlp=nlp,
         rules_run=len(result.rules),
+        problems=_problems(criteria, items, summary.n_items),
+        planning_basis=result.planning.basis if result.planning else "",
+        planning=planning,
+        n_planning_ready=sum(1 for p in planning if p.item.ready),
+        planning_points=f"{points:g} points" if points is not None else "",
+        charts=_charts(result, criteria, items),
+        gauge=charts.gauge(result.health_score, result.band),
+        table_json=_table_json(items, result),
+        types=tuple(sorted({item.type for item in items if item.type})),
+        statuses=tuple(sorted({item.status for item in items if item.status})),
+        criterion_options=tuple((view.criterion, view.label) for view in criteria),
     )
