@@ -467,12 +467,16 @@ HUGE = [
 
 @pytest.mark.parametrize("text", [pytest.param(t, id=i) for i, t in HUGE])
 def test_huge_input_is_fast(text: str) -> None:
-    """A 5 MB description is read in well under a second (no regex backtracks over the text)."""
+    """A 5 MB description is read in about a second, not minutes (no regex backtracks over the text).
+
+    The bound is loose on purpose: it catches quadratic behaviour, which takes minutes here, and stays green
+    on a busy machine; speed itself is measured in bench/.
+    """
     start = time.perf_counter()
     criteria = extract_acceptance_criteria(text)
     sections = split_sections(text)
     elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"{elapsed:.2f}s"
+    assert elapsed < 5.0, f"{elapsed:.2f}s"
     assert len(criteria) <= 1000 and sections is not None
 
 

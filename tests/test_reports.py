@@ -51,8 +51,17 @@ def test_html_table_data_cannot_close_its_script_element(result):
 
 def test_markdown_cannot_break_tables_or_inject(result):
     markdown = render(reporters()["markdown"], result)
-    row = next(line for line in markdown.splitlines() if "X\\-1" in line)
-    assert row.count("|") - row.count("\\|") == 5, row  # four cells: the title's pipe is escaped
+    lines = markdown.splitlines()
+    n_rows = 0
+    for n, line in enumerate(lines):
+        if line.startswith("|") and n + 1 < len(lines) and lines[n + 1].startswith("|-"):
+            width = line.count("|")
+            body = lines[n + 2 :]
+            for row in body[: next((i for i, r in enumerate(body) if not r.startswith("|")), len(body))]:
+                # the title's pipe is escaped, so every row has as many cell borders as its header
+                assert row.count("|") - row.count("\\|") == width, row
+                n_rows += "X\\-1" in row
+    assert n_rows >= 2, "the hostile item should appear in the planning and worst-items tables"
     assert not re.search(r"(?<!\\)<(img|script)", markdown), "raw HTML from the data"
     assert not re.search(r"(?<!\\)\[link(?<!\\)\]", markdown) and not re.search(r"(?<!\\)@team", markdown)
 
@@ -91,3 +100,28 @@ def test_write_is_atomic_on_failure(tmp_path, monkeypatch):
         write_text("new report", str(target))
     assert target.read_text(encoding="utf-8") == "previous report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"], "the temp file is cleaned up"
+
+
+def test_markdown_stays_under_githubs_limit_with_a_visible_note():
+    from backlog_health.report.markdown import MAX_BYTES, fit
+
+    text = "".join(f"| row {n} | {'é' * 200} |\n" for n in range(20_000))
+    fitted = fit(text)
+    assert len(fitted.encode("utf-8")) <= MAX_BYTES
+    assert "Report truncated" in fitted and fitted.splitlines()[0] == text.splitlines()[0]
+    assert fit("short\n") == "short\n"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://jira.example.com/browse/X-1", "[X\\-1](https://jira.example.com/browse/X-1)"),
+        ("https://e.x/a (b)", "[X\\-1](https://e.x/a%20%28b%29)"),
+        ("javascript:alert(1)", "X\\-1"),
+        (None, "X\\-1"),
+    ],
+)
+def test_markdown_links_only_http_urls(url, expected):
+    from backlog_health.report.templating import md_link
+
+    assert md_link("X-1", url) == expected

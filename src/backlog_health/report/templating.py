@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -19,6 +20,15 @@ def md_escape(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", value)
 
 
+def md_link(text: object, url: str | None) -> str:
+    """A Markdown link to an http(s) URL of the source, or the escaped text alone."""
+    label = md_escape(text)
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return label
+    target = quote(url.strip(), safe=":/?#@!$&'*+,;=%~-._").replace("(", "%28").replace(")", "%29")
+    return f"[{label}]({target})"
+
+
 @cache
 def environment() -> Environment:
     """Jinja with autoescape for HTML templates and StrictUndefined everywhere."""
@@ -31,4 +41,5 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = md_escape
+    env.filters["md_link"] = md_link
     return env
