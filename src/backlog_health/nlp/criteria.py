@@ -958,6 +958,10 @@ def _struck(text: str) -> bool:
     return _STRUCK.match(text.strip().rstrip(" .])*_")) is not None
 
 
+# NOTE: an icon and a status ("(/) DONE") on a line of their own mark progress; they state nothing to check.
+_STATUS_ONLY = re.compile(r"^(?:done|fixed|wip|in progress|resolved|complete|completed|ok)[.!]?$", re.IGNORECASE)
+
+
 def _has_words(text: str) -> bool:
     """Whether text has a letter or digit (not just leftover markup)."""
     return any(c.isalnum() for c in text)
@@ -982,7 +986,10 @@ def _clean(text: str) -> str:
     if "{" in text:
         text = _JIRA_MACRO.sub("", _unwrap(text, "{{", "}}"))
     if "(" in text:
-        text = _ICON_AT_EDGE.sub("", _ICON_ANYWHERE.sub("", text))
+        stripped = _ICON_AT_EDGE.sub("", _ICON_ANYWHERE.sub("", text))
+        if stripped != text and _STATUS_ONLY.match(stripped.strip(" *_")):
+            return ""
+        text = stripped
     if "~" in text or "-" in text:
         for pattern in _STRIKE:
             text = pattern.sub("", text)
