@@ -30,6 +30,7 @@ FLAGGED = [
     ("PO01", "As a member, I want to pick my city from a drop-down menu."),
     ("PO01", "As a clerk, I want the totals cached in Redis, so that the page opens at once."),
     ("PO01", "As an analyst, I want to use logistic regression to predict churn."),
+    ("PO01", "As a clerk, I want to list late invoices using an SQL query."),
     ("PO02", "As an admin, I want to refactor the checkout, so that it is easier to change."),
     ("PO02", "As a coach, I want to develop a rating engine for my players."),
     (
@@ -78,6 +79,8 @@ ACCEPTED = [
     # a technical role uses an API: the API is the product
     ("PO01", "As a developer, I want a REST endpoint that returns open orders."),
     ("PO01", "As a diner, I want to book a table by the window."),
+    ("PO01", "As a shopper, I want a message when the database is down, so that I retry later."),
+    ("PO01", "As a fan, I want to see my club's fixtures from the Premier League API."),
     ("PO02", "As a head teacher, I want to implement the homework policy in every class."),
     ("PO02", "As a student, I want to build a study plan for the exam week."),
     # bare keys of other projects are standards or names, not items

@@ -41,8 +41,8 @@ PARAMS = {
     "technical_roles": Param(list, "words of roles that consume technical interfaces ('developer')", default=[]),
 }
 _NOUNISH = {"NOUN", "PROPN", "ADJ", "X", "NUM"}
-# Relations that put a word outside what the user asks for: a condition or time clause ("when the API is down").
-_OUTSIDE = {"advcl"}
+# Words that open a condition or time clause ("when the API is down"): what follows is not asked for.
+_CONDITIONS = {"when", "whenever", "if", "unless", "while", "after", "before", "until", "once", "because", "since"}
 # Prepositions that put a word outside what the user asks for ("without the browser's back button").
 _AVOIDED = {"without", "instead"}
 
@@ -75,6 +75,13 @@ def _match_at(tokens: list[Token], at: int, index: dict[str, tuple[tuple[str, ..
     return 0
 
 
+def _condition(token: Token) -> bool:
+    """The token heads a clause of condition or time; 'using a cache' is a manner, not a condition."""
+    return token.dep_ in {"advcl", "relcl", "acl"} and any(
+        child.dep_ in {"mark", "advmod"} and child.lower_ in _CONDITIONS for child in token.children
+    )
+
+
 def _asked_for(token: Token, means: Span, topics: frozenset[str]) -> bool:
     """The word belongs to what the user wants built.
 
@@ -84,7 +91,7 @@ def _asked_for(token: Token, means: Span, topics: frozenset[str]) -> bool:
     """
     seen = 0
     while token.i >= means.start and token.i < means.end and seen < 20:
-        if token.dep_ in _OUTSIDE or (token.dep_ == "prep" and token.lower_ in _AVOIDED):
+        if _condition(token) or (token.dep_ == "prep" and token.lower_ in _AVOIDED):
             return False
         if seen and token.pos_ in {"VERB", "AUX"} and token.lower_ in topics:
             return False
