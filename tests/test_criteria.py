@@ -759,3 +759,9 @@ def test_real_share_without_ac_signs(real_issues: dict[tuple[str, str], str]) ->
     n_none = sum(1 for text in without if not extract_acceptance_criteria(text))
     pct_none = 100 * n_none / len(without)
     assert len(without) > 40_000 and pct_none >= 99.5, f"{n_none}/{len(without)} = {pct_none:.2f}%"
+
+
+def test_icon_with_a_status_alone_is_progress_not_a_criterion() -> None:
+    text = "Acceptance criteria:\n(/) DONE\n(/) The list shows the new item\n(x) WIP\n* Works offline"
+    assert extract_acceptance_criteria(text) == ("The list shows the new item", "Works offline")
+    assert extract_acceptance_criteria("Acceptance criteria:\n- Done") == ("Done",)  # a weak criterion, kept

@@ -710,7 +710,8 @@ def _units(text: str) -> list[_Unit]:
                 (_, head), *more = _split_numbered(item.group(3), int(marker[:-1]), marker[-1])
             else:
                 (_, head), *more = _split_run_on(item.group(3), dashes=marker[0] == "-")
-            last_item = _item(head, depth)
+            # NOTE: an icon and a status ("(/) DONE") on a line of their own mark progress, not a criterion.
+            last_item = None if marker.startswith("(") and _STATUS_ONLY.match(head.strip(" *_")) else _item(head, depth)
             if last_item is not None:
                 units.append(last_item)
         else:
@@ -958,7 +959,7 @@ def _struck(text: str) -> bool:
     return _STRUCK.match(text.strip().rstrip(" .])*_")) is not None
 
 
-# NOTE: an icon and a status ("(/) DONE") on a line of their own mark progress; they state nothing to check.
+# A status word alone: with a tracker icon ("(/) DONE") it marks progress and states nothing to check.
 _STATUS_ONLY = re.compile(r"^(?:done|fixed|wip|in progress|resolved|complete|completed|ok)[.!]?$", re.IGNORECASE)
 
 
@@ -986,10 +987,7 @@ def _clean(text: str) -> str:
     if "{" in text:
         text = _JIRA_MACRO.sub("", _unwrap(text, "{{", "}}"))
     if "(" in text:
-        stripped = _ICON_AT_EDGE.sub("", _ICON_ANYWHERE.sub("", text))
-        if stripped != text and _STATUS_ONLY.match(stripped.strip(" *_")):
-            return ""
-        text = stripped
+        text = _ICON_AT_EDGE.sub("", _ICON_ANYWHERE.sub("", text))
     if "~" in text or "-" in text:
         for pattern in _STRIKE:
             text = pattern.sub("", text)
