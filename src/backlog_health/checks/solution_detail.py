@@ -35,6 +35,10 @@ PARAMS = {
     "technical_heads": Param(
         list, "nouns a term may qualify and still be solution detail ('database index')", default=[]
     ),
+    "into_verbs": Param(list, "verbs that assemble one part into another ('integrate … into the app')", default=[]),
+    "into_targets": Param(
+        list, "system parts that, as the target of `into_verbs`, make it implementation work", default=[]
+    ),
     "topic_verbs": Param(
         list, "verbs whose object is a topic to learn about, not a thing to build ('know')", default=[]
     ),
@@ -185,6 +189,17 @@ def _names_content(token: Token) -> bool:
     return any(child.dep_ == "prep" and child.lower_ == "of" for child in token.children)
 
 
+def _into(verb: Token, rule: Rule) -> Token | None:
+    """The system part a verb puts something into ('integrate the model into our app' → 'app')."""
+    targets = {target.lower() for target in rule.params["into_targets"]}
+    for prep in verb.children:
+        if prep.dep_ == "prep" and prep.lower_ in {"into", "in"}:
+            found = [obj for obj in prep.children if obj.dep_ == "pobj" and obj.lower_ in targets]
+            if found:
+                return found[0]
+    return None
+
+
 def _objects(verb: Token) -> list[Token]:
     """The direct objects of a verb, and objects joined to them ('a model and a pipeline')."""
     found = [child for child in verb.children if child.dep_ in {"dobj", "obj"}]
@@ -207,6 +222,8 @@ def _work_hits(means: Span, rule: Rule) -> list[str]:
         forms = _verb_forms(token.lower_)
         if forms & verbs:
             hits.append(means.doc[token.i : max(token.i + 1, _phrase_end(token, means))].text)
+        elif forms & {v.lower() for v in rule.params["into_verbs"]} and (target := _into(token, rule)):
+            hits.append(means.doc[token.i : target.i + 1].text)
         elif forms & build:
             built = [obj for obj in _objects(token) if obj.lower_ in artifacts or obj.lower_.rstrip("s") in artifacts]
             if built:
