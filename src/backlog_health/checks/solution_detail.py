@@ -123,13 +123,13 @@ def _term_hits(means: Span, rule: Rule, technical: bool) -> list[str]:
     if not terms:
         return []
     index = _index(tuple(terms))
-    exempt = {term.lower() for term in rule.params["interface_terms"]} if technical else set()
-    collections = {term.lower() for term in rule.params["collection_terms"]}
+    exempt = _lowered(rule, "interface_terms") if technical else frozenset()
+    collections = _lowered(rule, "collection_terms")
     # NOTE: a named database or API is an existing system the user works with; a named algorithm is
     # still a choice of method.
-    systems = collections | {term.lower() for term in rule.params["interface_terms"]}
-    heads = frozenset(word.lower() for word in rule.params["technical_heads"])
-    topics = frozenset(word.lower() for word in rule.params["topic_verbs"])
+    systems = collections | _lowered(rule, "interface_terms")
+    heads = _lowered(rule, "technical_heads")
+    topics = _lowered(rule, "topic_verbs")
     tokens, hits, at = list(means), [], 0
     while at < len(tokens):
         size = _match_at(tokens, at, index)
@@ -191,7 +191,7 @@ def _names_content(token: Token) -> bool:
 
 def _into(verb: Token, rule: Rule) -> Token | None:
     """The system part a verb puts something into ('integrate the model into our app' → 'app')."""
-    targets = {target.lower() for target in rule.params["into_targets"]}
+    targets = _lowered(rule, "into_targets")
     for prep in verb.children:
         if prep.dep_ == "prep" and prep.lower_ in {"into", "in"}:
             found = [obj for obj in prep.children if obj.dep_ == "pobj" and obj.lower_ in targets]
@@ -208,27 +208,37 @@ def _objects(verb: Token) -> list[Token]:
 
 def _work_hits(means: Span, rule: Rule) -> list[str]:
     """Implementation work the means asks for: 'implement …', 'develop a system …'."""
-    verbs = {verb.lower() for verb in rule.params["verbs"]}
-    build = {verb.lower() for verb in rule.params["build_verbs"]}
-    artifacts = {artifact.lower() for artifact in rule.params["artifacts"]}
-    topics = frozenset(word.lower() for word in rule.params["topic_verbs"])
+    verbs, build, into = _lowered(rule, "verbs"), _lowered(rule, "build_verbs"), _lowered(rule, "into_verbs")
+    if not (verbs or build or into):
+        return []
+    artifacts = _lowered(rule, "artifacts")
     hits = []
     for token in means:
         # NOTE: a participle that describes a thing ("persisted packages") is no work asked for.
         if (token.pos_ != "VERB" and token.tag_ not in {"VB", "VBP"}) or token.dep_ == "amod":
             continue
-        if not _asked_for(token, means, topics):
-            continue
         forms = _verb_forms(token.lower_)
+        hit: int | None = None
         if forms & verbs:
-            hits.append(means.doc[token.i : max(token.i + 1, _phrase_end(token, means))].text)
-        elif forms & {v.lower() for v in rule.params["into_verbs"]} and (target := _into(token, rule)):
-            hits.append(means.doc[token.i : target.i + 1].text)
+            hit = max(token.i + 1, _phrase_end(token, means))
+        elif forms & into and (target := _into(token, rule)):
+            hit = target.i + 1
         elif forms & build:
             built = [obj for obj in _objects(token) if obj.lower_ in artifacts or obj.lower_.rstrip("s") in artifacts]
-            if built:
-                hits.append(means.doc[token.i : built[0].i + 1].text)
+            hit = built[0].i + 1 if built else None
+        if hit is not None and _asked_for(token, means, _lowered(rule, "topic_verbs")):
+            hits.append(means.doc[token.i : hit].text)
     return hits
+
+
+def _lowered(rule: Rule, name: str) -> frozenset[str]:
+    """A list parameter as a set of lowercased words, cached per rule."""
+    return _lower_set(tuple(rule.params[name]))
+
+
+@lru_cache(maxsize=256)
+def _lower_set(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(word.lower() for word in words)
 
 
 def _phrase_end(verb: Token, means: Span) -> int:
