@@ -19,11 +19,15 @@ PARAMS = {
     "min_keywords": Param(int, "flag a means that lists this many items and has no verb", default=3),
 }
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_UPPER_WORD = re.compile(r"\b[A-Z]{2,}\b")
 _CUT = re.compile(r"(?:[,;:\-–(/&+]|\.\.\.|…)\s*$")
 
 
 def _shouting(text: str, minimum: int, share: float) -> bool:
     """Most words are in capitals (acronyms alone do not count)."""
+    upper = _UPPER_WORD.findall(text)
+    if len(upper) < minimum:
+        return False
     words = _WORD.findall(text)
     upper = [word for word in words if word.isupper()]
     return len(upper) >= minimum and len(upper) >= share * len(words)
@@ -44,6 +48,9 @@ def _dangling(text: str, phrases: set[str]) -> str | None:
 
 def _keywords(ctx: ItemContext, minimum: int) -> str | None:
     """A means that lists keywords ('login, search, cart, profile') without a verb."""
+    means = ctx.story.means if ctx.story else None
+    if not means or sum(means.count(mark) for mark in ",;/|") + 1 < minimum:
+        return None
     span = ctx.part_span("means")
     if ctx.doc is None or span is None:
         return None
@@ -51,7 +58,7 @@ def _keywords(ctx: ItemContext, minimum: int) -> str | None:
     if any(t.pos_ in {"VERB", "AUX"} for t in tokens):
         return None
     separators = sum(1 for t in tokens if t.text in {",", ";", "/", "|"})
-    return ctx.story.means if ctx.story and separators + 1 >= minimum else None
+    return means if separators + 1 >= minimum else None
 
 
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
