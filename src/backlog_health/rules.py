@@ -59,6 +59,7 @@ class Rule:
             criterion=self.criterion,
             severity=self.severity,
             message=text.format(match=match if match is not None else excerpt or ""),
+            # NOTE: an empty excerpt ("") says there is no text to quote; None falls back to the match.
             excerpt=(excerpt if excerpt is not None else match) or None,
             suggestion=suggestion,
             field=field,

@@ -24,6 +24,5 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     value = getattr(ctx.item, rule.params["field"]) or ""
     n_words = len(value.split())
     if n_words < rule.params["min_words"]:
-        yield rule.finding(
-            excerpt=value.strip()[:200] or None, field=rule.params["field"], match=rule.params["field"]
-        )
+        # NOTE: `match` names the field for messages that say which one; the excerpt is the text itself, if any.
+        yield rule.finding(match=rule.params["field"], excerpt=value.strip()[:200], field=rule.params["field"])

@@ -42,4 +42,5 @@ def environment() -> Environment:
     )
     env.filters["md"] = md_escape
     env.filters["md_link"] = md_link
+    env.filters["n"] = lambda value: f"{value:,}"  # 20,000 rather than 20000
     return env

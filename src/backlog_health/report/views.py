@@ -316,7 +316,7 @@ def _problems(criteria: tuple[CriterionView, ...], items: list[ItemView], n_item
     }
     worst = sorted(criteria, key=lambda view: -weight[view.criterion])[:N_PROBLEMS]
     return tuple(
-        f"{view.n_items} of {n_items} items {CRITERION_PROBLEMS.get(view.criterion, 'have ' + view.label.lower())}"
+        f"{view.n_items:,} of {n_items:,} items {CRITERION_PROBLEMS.get(view.criterion, 'have ' + view.label.lower())}"
         for view in worst
         if weight[view.criterion] >= 1
     )
@@ -369,7 +369,7 @@ def _age_chart(result: RunResult) -> ChartView | None:
             [(label, count) for (_, label), count in zip(AGE_BINS, counts, strict=True)],
             "Open items by age since creation",
         ),
-        f"{old} of {len(created)} items with a creation date are more than a year old.",
+        f"{old:,} of {len(created):,} items with a creation date are more than a year old.",
     )
 
 
@@ -382,7 +382,7 @@ def _charts(result: RunResult, criteria: tuple[CriterionView, ...], items: list[
                 "criteria",
                 "Findings by criterion",
                 charts.bar_chart([(view.label, view.n_findings) for view in criteria], "Findings by criterion"),
-                f"{criteria[0].label} has the most findings: {criteria[0].n_findings}.",
+                f"{criteria[0].label} has the most findings: {criteria[0].n_findings:,}.",
             )
         )
     if items:
@@ -396,7 +396,7 @@ def _charts(result: RunResult, criteria: tuple[CriterionView, ...], items: list[
                 "scores",
                 "Item scores",
                 charts.histogram(list(zip(labels, bins, strict=True)), "Items by quality score"),
-                f"{n_good} of {len(items)} items score 85 or more.",
+                f"{n_good:,} of {len(items):,} items score 85 or more.",
             )
         )
     age = _age_chart(result)
