@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import means_tokens, purpose_clauses
+from backlog_health.checks.lexicon import story_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -103,6 +103,7 @@ PARAMS = {
         ],
     ),
 }
+_DEGREE_TAGS = frozenset({"JJR", "RBR", "JJS", "RBS"})
 _PERIPHRASTIC = {"more": "comparative", "less": "comparative", "most": "superlative", "least": "superlative"}
 _DESCRIBING = frozenset({"amod", "acomp", "advmod", "oprd", "xcomp", "ccomp", "conj", "attr", "npadvmod", "dep"})
 _REFERENCES = frozenset({"than", "compared", "versus", "vs", "vs.", "relative", "baseline"})
@@ -173,17 +174,20 @@ def _is_name(token: Token) -> bool:
 
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag comparatives with no 'than' or number and superlatives that judge quality, in what the story asks."""
-    tokens = means_tokens(ctx)
+    view = story_view(ctx)
+    tokens = view.means
     if not tokens or not tokens[0].doc.has_annotation("TAG"):
         return
-    motive = purpose_clauses(tokens)
-    tokens = [token for token in tokens if token.i not in motive]
+    tokens = tuple(token for token in tokens if token.i not in view.purpose)
     means = {token.i for token in tokens}
     ordinal = {word.lower() for word in rule.params["ordinal"]}
     fixed = {phrase.lower() for phrase in rule.params["fixed"]}
     found: list[tuple[str, str]] = []
     skip_until = -1
     for token in tokens:
+        # NOTE: the cheap test first: most tokens are neither a comparison nor a degree word.
+        if token.tag_ not in _DEGREE_TAGS and token.lower_ not in _PERIPHRASTIC:
+            continue
         if token.i <= skip_until or _is_name(token) or token.lower_ in ordinal:
             continue
         doc = token.doc
@@ -214,6 +218,6 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     ]
     yield rule.finding(
         match=", ".join(f"'{word}'" for word in words),
-        excerpt=ctx.text[:300],
+        excerpt=view.text[:300],
         suggestion="Ask: " + " ".join(questions) + " Name the reference or the target number.",
     )

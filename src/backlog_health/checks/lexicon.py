@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
@@ -156,21 +158,25 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     pattern = _pattern(tuple(terms), tuple(patterns))
     fields = rule.params["fields"]
     if "story" in fields:
+        view = story_view(ctx)
+        text = view.text
         # NOTE: the role names a person and the benefit a motive; neither is a requirement to test.
         skipped = [
-            span
+            view.parts[part]
             for part, wanted in (("role", rule.params["skip_role"]), ("ends", rule.params["skip_ends"]))
-            if wanted and (span := ctx.part_span(part))
+            if wanted and part in view.parts
         ]
-        if rule.params["skip_purpose"]:
-            skipped += _spans(ctx.doc, purpose_clauses(means_tokens(ctx)))
-        found = [
-            match
-            for match in pattern.finditer(ctx.text)
-            if not any(begin <= match.start() < stop for begin, stop in skipped)
-            and _keep(ctx.doc, ctx.text, match, terms, rule)
-        ]
-        yield from _finding(rule, terms, patterns, [m.group(0) for m in found], "title", ctx.text)
+        # NOTE: most stories hold none of the terms; a set lookup of first words spares the regex scan.
+        if not view.words.isdisjoint(_openings(tuple(terms))):
+            scan: re.Pattern[str] | None = pattern
+        else:
+            scan = _pattern((), tuple(patterns)) if patterns else None
+        matches = [match for match in scan.finditer(text) if not _inside(match.start(), skipped)] if scan else []
+        if matches and rule.params["skip_purpose"] and view.purpose:
+            skipped = _spans(ctx.doc, view.purpose)
+            matches = [match for match in matches if not _inside(match.start(), skipped)]
+        found = [match.group(0) for match in matches if _keep(ctx.doc, text, match, terms, rule)]
+        yield from _finding(rule, terms, patterns, found, "title", text)
     if "acceptance_criteria" in fields:
         hits = [
             (m.group(0), text)
@@ -182,7 +188,11 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         yield from _finding(rule, terms, patterns, [word for word, _ in hits], "acceptance_criteria", excerpt)
 
 
-def _spans(doc: Doc | None, indices: set[int]) -> list[tuple[int, int]]:
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(begin <= position < stop for begin, stop in spans)
+
+
+def _spans(doc: Doc | None, indices: Iterable[int]) -> list[tuple[int, int]]:
     """Character spans of the given tokens."""
     if doc is None:
         return []
@@ -221,20 +231,80 @@ def _short(term: str) -> str:
     return term if len(term) <= 40 else f"{term[:18]} … {term[-14:]}"
 
 
+@dataclass(frozen=True)
+class StoryView:
+    """What the ambiguity checks read of one parsed item, computed once and shared by them."""
+
+    text: str  # the parsed text
+    parts: dict[str, tuple[int, int]]  # character span of each story part present ("role", "means", "ends")
+    means: tuple[Token, ...]  # tokens of what the story asks for (the means, or the whole text without a story)
+    purpose: frozenset[int]  # token indices of purpose clauses inside the means
+    words: frozenset[str]  # lowercased words and word pairs of the text, to skip lexicons that cannot match
+
+
+_VIEW = "backlog_health.story_view"
+_WORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=32)
+def _openings(terms: tuple[str, ...]) -> frozenset[str]:
+    """How each term opens: its word, or its first two words ("if possible"), as the view splits its text."""
+    return frozenset(" ".join(found[:2]) for term in terms if (found := _WORD.findall(term.lower())))
+
+
+def _words_and_pairs(text: str) -> frozenset[str]:
+    """The lowercased words of a text and each pair of neighbouring words."""
+    words = _WORD.findall(text.lower())
+    return frozenset(words) | frozenset(f"{a} {b}" for a, b in pairwise(words))
+
+
+def story_view(ctx: ItemContext) -> StoryView:
+    """The item's view, cached on its parse so that every ambiguity rule reads the doc once."""
+    doc = ctx.doc
+    # NOTE: Doc.text rebuilds the string on every call and iterating a doc creates its tokens anew; with ten
+    # rules per item that doubled the cost of the checks, so the view is kept in the doc's user_data.
+    if doc is not None and _VIEW in doc.user_data:
+        return doc.user_data[_VIEW]
+    # NOTE: the engine parses the story text itself, so it equals doc.text without rebuilding it from tokens.
+    text = ctx.story.text if ctx.story is not None else ctx.text
+    parts = _part_spans(ctx, text)
+    means: tuple[Token, ...] = ()
+    if doc is not None:
+        if ctx.story is None:
+            means = tuple(doc)
+        elif "means" in parts:
+            span = doc.char_span(*parts["means"], alignment_mode="expand")
+            means = tuple(span) if span is not None else ()
+    view = StoryView(text, parts, means, frozenset(purpose_clauses(means)), _words_and_pairs(text))
+    if doc is not None:
+        doc.user_data[_VIEW] = view
+    return view
+
+
+def _part_spans(ctx: ItemContext, text: str) -> dict[str, tuple[int, int]]:
+    """Character spans of the story parts in `text`, as ItemContext.part_span finds them."""
+    spans: dict[str, tuple[int, int]] = {}
+    if ctx.story is None:
+        return spans
+    cursor = 0
+    for name in ("role", "means", "ends"):
+        value = getattr(ctx.story, name)
+        if not value:
+            continue
+        start = text.find(value, cursor if name != "ends" else 0)
+        if start < 0:
+            continue
+        spans[name] = (start, start + len(value))
+        cursor = start + len(value)
+    return spans
+
+
 def means_tokens(ctx: ItemContext) -> list[Token]:
     """Tokens of what the story asks for: its means, or the whole parsed title when it is not a story."""
-    if ctx.doc is None:
-        return []
-    if ctx.story is None:
-        return list(ctx.doc)
-    span = ctx.part_span("means")
-    if span is None:
-        return []
-    start, end = span
-    return [token for token in ctx.doc if start <= token.idx < end]
+    return list(story_view(ctx).means)
 
 
-def purpose_clauses(tokens: list[Token]) -> set[int]:
+def purpose_clauses(tokens: Iterable[Token]) -> set[int]:
     """Token indices of purpose clauses inside the means ("… to provide users with X", ", enabling me to …").
 
     They say why the user wants the feature, like the benefit, so vague words there describe a motive.

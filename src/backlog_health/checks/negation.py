@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import means_tokens, purpose_clauses
+from backlog_health.checks.lexicon import story_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -64,12 +64,14 @@ def _in_main_clause(verb: Token, means: set[int]) -> bool:
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag a negated means ("I want the app not to log me out", "no ads"); ask for the positive requirement."""
     # NOTE: a title that is not a story ("Export does not work") reports a defect; only a story's means asks.
-    tokens = means_tokens(ctx) if ctx.story is not None else []
+    if ctx.story is None:
+        return
+    view = story_view(ctx)
+    tokens = view.means
     if not tokens or not tokens[0].doc.has_annotation("DEP"):
         return
-    motive = purpose_clauses(tokens)
-    means = {token.i for token in tokens if token.i not in motive}
-    text = " ".join(ctx.text.lower().split())
+    means = {token.i for token in tokens if token.i not in view.purpose}
+    text = " ".join(view.text.lower().split())
     idioms = [idiom.lower() for idiom in rule.params["idioms"]]
     found = []
     for token in tokens:
@@ -88,7 +90,7 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     if found:
         yield rule.finding(
             match=", ".join(f"'{phrase}'" for phrase in dict.fromkeys(found)),
-            excerpt=ctx.text[:300],
+            excerpt=view.text[:300],
             suggestion="Ask: what should happen instead? State it positively ('the session stays open for 8 hours' "
             "rather than 'I am not logged out'), and keep the negative as an acceptance criterion if it matters.",
         )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import is_measured, means_tokens
+from backlog_health.checks.lexicon import is_measured, story_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -24,7 +24,8 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag a means whose main verb names an outcome and that gives no number; ask for the target or the feature."""
     if rule.params["stories_only"] and ctx.story is None:
         return
-    tokens = means_tokens(ctx)
+    view = story_view(ctx)
+    tokens = view.means
     verbs: dict[str, str] = rule.params["verbs"]
     first = next((token for token in tokens if token.pos_ in {"VERB", "AUX"} and token.lower_ != "be"), None)
     if first is None:
@@ -42,11 +43,11 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         return
     # NOTE: "reduce the load time to 2 s" or "by 30 %" is a target, not a wish.
     start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-    means = ctx.text[start:end]
-    if any(ch.isdigit() for ch in means) or is_measured(ctx.text, first.idx + len(first.text)):
+    means = view.text[start:end]
+    if any(ch.isdigit() for ch in means) or is_measured(view.text, first.idx + len(first.text)):
         return
     yield rule.finding(
         match=f"'{word}'",
-        excerpt=ctx.text[:300],
+        excerpt=view.text[:300],
         suggestion=f"Ask: {verbs[word] or 'Which result counts as reached, and how would you check it?'}",
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import means_tokens
+from backlog_health.checks.lexicon import story_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -132,7 +132,10 @@ def _passives(tokens: list[Token]) -> list[Token]:
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag passive participles with no 'by …' agent when the actor could be the user, another role or the system."""
     # NOTE: a title that is not a story ("Export is broken") reports a state; only a story's means asks for one.
-    tokens = means_tokens(ctx) if ctx.story is not None else []
+    if ctx.story is None:
+        return
+    view = story_view(ctx)
+    tokens = view.means
     if not tokens or not tokens[0].doc.has_annotation("DEP"):
         return
     obvious = {word.lower() for word in rule.params["obvious"]}
@@ -154,7 +157,7 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     words = list(dict.fromkeys(verb.text for verb in hidden))
     yield rule.finding(
         match=", ".join(f"'{word}'" for word in words),
-        excerpt=ctx.text[:300],
+        excerpt=view.text[:300],
         suggestion="Ask: "
         + " ".join(f"who has {word} it: the user, another role, or the system?" for word in words)
         + " Say it in the active voice or add 'by …'.",

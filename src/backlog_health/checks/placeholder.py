@@ -17,6 +17,11 @@ PARAMS = {
     "markers": Param(
         dict, "regular expressions of placeholders, mapped to what they leave open; (?i) makes one case-insensitive"
     ),
+    "hints": Param(
+        list,
+        "lowercase snippets one of which every marker holds; text without any is not scanned (empty: always scan)",
+        default=[],
+    ),
     "code_comments": Param(
         list,
         "what opens a code comment: a marker right after it belongs to pasted code, not to the item",
@@ -26,10 +31,18 @@ PARAMS = {
 _FIELDS = (("title", "title"), ("description", "description"), ("acceptance_criteria_field", "acceptance_criteria"))
 
 
+_LEADING_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+
+
 @lru_cache(maxsize=16)
-def _compiled(markers: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    """Each marker compiled once."""
-    return tuple(re.compile(marker) for marker in markers)
+def _compiled(markers: tuple[str, ...]) -> re.Pattern[str]:
+    """All markers as one pattern, one named group each, so that a field is scanned once."""
+    groups = []
+    for n, marker in enumerate(markers):
+        # NOTE: a marker's leading "(?i)" becomes "(?i:…)" so that it applies to that marker alone.
+        scoped = _LEADING_FLAGS.sub(lambda m: f"(?{m.group(1)}:", marker)
+        groups.append(f"(?P<m{n}>{scoped}{')' if scoped != marker else ''})")
+    return re.compile("|".join(groups))
 
 
 def _in_code_comment(text: str, start: int, openers: list[str]) -> bool:
@@ -43,17 +56,17 @@ def _in_code_comment(text: str, start: int, openers: list[str]) -> bool:
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag every field that still holds a placeholder, naming the markers and where they are."""
     markers: dict[str, str] = rule.params["markers"]
-    patterns = _compiled(tuple(markers))
+    pattern = _compiled(tuple(markers))
+    meanings = list(markers.values())
+    hints = rule.params["hints"]
     for attribute, field in _FIELDS:
         text = getattr(ctx.item, attribute) or ""
-        if not text:
+        if not text or (hints and not any(hint in text.lower() for hint in hints)):
             continue
         found: dict[str, str] = {}
-        for pattern, meaning in zip(patterns, markers.values(), strict=True):
-            for match in pattern.finditer(text):
-                if not _in_code_comment(text, match.start(), rule.params["code_comments"]):
-                    found.setdefault(match.group(0).strip(), meaning)
-                    break
+        for match in pattern.finditer(text):
+            if not _in_code_comment(text, match.start(), rule.params["code_comments"]):
+                found.setdefault(match.group(0).strip(), meanings[int(match.lastgroup[1:])])
         if not found:
             continue
         first = min(text.find(word) for word in found)

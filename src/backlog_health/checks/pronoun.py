@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import means_tokens
+from backlog_health.checks.lexicon import story_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -62,7 +62,8 @@ def _antecedent(token: Token, role: tuple[int, int] | None, plural: bool) -> boo
 
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag a subject pronoun of the means that has no noun before it; ask what it stands for."""
-    tokens = means_tokens(ctx)
+    view = story_view(ctx)
+    tokens = view.means
     if not tokens or not tokens[0].doc.has_annotation("DEP"):
         return
     # NOTE: a story in the description may refer to its title ("Export invoices" … "I want it as PDF").
@@ -70,7 +71,7 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         return
     pronouns = {word.lower() for word in rule.params["pronouns"]}
     plural = {word.lower() for word in rule.params["plural"]}
-    role = ctx.part_span("role")
+    role = view.parts.get("role")
     for token in tokens:
         if token.lower_ not in pronouns or token.pos_ != "PRON" or token.tag_ == "WDT":
             continue
@@ -80,7 +81,7 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
             continue
         yield rule.finding(
             match=f"'{token.text}'",
-            excerpt=ctx.text[:300],
+            excerpt=view.text[:300],
             suggestion=f"Ask: what does '{token.text}' stand for? Name it: '{_rewrite(token)}'.",
         )
         return
