@@ -135,6 +135,11 @@ class CriterionView:
     examples: tuple[tuple[ItemView, FindingView], ...]
     n_more: int  # findings not shown as examples
 
+    @property
+    def pct_text(self) -> str:
+        """The share in words: "12%", or "<1%" for a few items of a big backlog."""
+        return "<1%" if self.pct_items == 0 and self.n_items else f"{self.pct_items}%"
+
 
 @dataclass(frozen=True)
 class CheckView:
