@@ -159,6 +159,8 @@ def test_a_pronoun_may_refer_to_the_title_when_the_story_is_in_the_description()
         ("As a shopper, I want to be notified when a price drops.", False),
         ("As a donor, I want to see the images that were scanned from my collection.", False),
         ("As a reader, I want articles to be sorted by date.", False),
+        ("As a data manager, I want to know which data types will be collected.", False),
+        ("As a clerk, I want all uploaded files to be scanned for viruses.", True),
     ],
 )
 def test_passive_voice_that_hides_the_actor(story, expected):
@@ -178,7 +180,8 @@ def test_passive_voice_is_not_checked_in_titles_that_are_not_stories():
 @pytest.mark.parametrize(
     ("story", "expected"),
     [
-        ("As a buyer, I want to see all orders on one page.", True),
+        ("As a clerk, I want all uploaded files to be scanned for viruses.", True),
+        ("As a buyer, I want to see all orders on one page.", False),
         ("As an operator, I want the dashboard to always show live data.", True),
         ("As an operator, I want the dashboard to refresh every 30 seconds.", False),
         ("As a member, I want to export the report, so that all my colleagues can read it.", False),
@@ -218,6 +221,10 @@ def test_negative_statements(story, expected):
         ("Fix the parser", "Removed the TODO comments from the code and listed them here.", False),
         ("Fix the parser", "  // TODO: remove legacy parser", False),
         ("Fix the proxy", "Host ip-XXX-XXX-XXX-XXX.internal is refused.", False),
+        ("Fix the proxy", "curl -H 'Authorization: Bearer XXX' http://localhost", False),
+        ("Fix the table lock", "Reading the 17 kB lorem ipsum from the settings locks the table.", False),
+        ("Set up the mirror", "Mirror host: XXX\nOwner: the platform team", True),
+        ("Set up the mirror", "Owner: ...", True),
         ("Store sensors", "The sensors need to be defined as a separate kind.", False),
         ("Log the query", "Ran [insert into test values(?)] and it failed.", False),
         ("Why does this fail??", "", False),

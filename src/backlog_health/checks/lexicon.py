@@ -39,6 +39,12 @@ PARAMS = {
         "technical property ('a secure cookie', 'a simple type')",
         default=[],
     ),
+    "subject_only": Param(
+        list,
+        "quantifiers that count only on the subject ('all files are encrypted'), not on a list the user asks "
+        "for ('view all orders')",
+        default=[],
+    ),
     "pos": Param(
         list,
         "parts of speech a one-word term must have in the parsed story (ADJ, ADV, or tags such as VBN); empty: any",
@@ -132,8 +138,32 @@ def _keep(ctx_doc: Doc | None, text: str, match: re.Match[str], terms: dict[str,
     if term in terms and " " not in term:
         if term in rule.params["predicative_only"] and not _is_predicative(ctx_doc, start, end, text):
             return False
+        if term in rule.params["subject_only"] and not _on_subject(ctx_doc, start, end):
+            return False
         return _has_pos(ctx_doc, start, end, frozenset(rule.params["pos"]))
     return True
+
+
+def _on_subject(doc: Doc | None, start: int, end: int) -> bool:
+    """True for a quantifier of the subject ("all files are encrypted", "any user can delete")."""
+    if doc is None or not doc.has_annotation("DEP"):
+        return True
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) != 1:
+        return True
+    token = span[0]
+    word = token.head if token.dep_ in {"det", "predet"} else token
+    if word.dep_ in {"nsubj", "nsubjpass"}:
+        return True
+    # "I want all files to be scanned": the object of the wish is the subject of the infinitive after it.
+    return word.dep_ == "dobj" and any(_is_infinitive(child) for child in word.children)
+
+
+def _is_infinitive(token: Token) -> bool:
+    """A verb with 'to' as its auxiliary ("to be scanned")."""
+    return token.pos_ in {"VERB", "AUX"} and any(
+        child.dep_ in {"aux", "auxpass"} and child.lower_ == "to" for child in token.children
+    )
 
 
 def _is_predicative(doc: Doc | None, start: int, end: int, text: str) -> bool:

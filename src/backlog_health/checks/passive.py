@@ -126,7 +126,20 @@ def _passives(tokens: list[Token]) -> list[Token]:
         for token in tokens
         if token.dep_ == "auxpass" and token.lower_ in {"be", "get"} and token.head.tag_ == "VBN"
     }
-    return [verbs[i] for i in sorted(verbs) if verbs[i].dep_ not in {"relcl", "acl"}]
+    return [verbs[i] for i in sorted(verbs) if not _describes(verbs[i])]
+
+
+def _describes(verb: Token) -> bool:
+    """True for a verb in a relative clause or an embedded question, or joined to one ("… shown and can be filtered")."""
+    while verb.dep_ == "conj" and verb.head.i != verb.i:
+        verb = verb.head
+    # "I want to know which data will be collected": an embedded question asks about the data.
+    if verb.dep_ in {"ccomp", "pcomp", "csubj"} and any(
+        t.tag_ in {"WDT", "WP", "WRB"} for t in verb.subtree if t.i < verb.i
+    ):
+        return True
+    # NOTE: "orders to be cancelled" is often parsed as a relative clause, but an infinitive states a wish.
+    return verb.dep_ in {"relcl", "acl"} and not any(child.lower_ == "to" for child in verb.children)
 
 
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:

@@ -35,6 +35,8 @@ def _is_expletive(token: Token) -> bool:
     head = token.head
     if token.lower_ != "it":
         return False
+    if head.lower_ in {"take", "takes", "took", "taken", "taking"}:  # "how long it takes to archive"
+        return True
     # NOTE: the clause hangs on the verb ("it is possible to …") or on its adjective ("it should be easier to …").
     complements = [head, *(child for child in head.children if child.dep_ in {"acomp", "attr", "oprd"})]
     if any(child.dep_ in _CLAUSES and child.i > head.i for word in complements for child in word.children):
