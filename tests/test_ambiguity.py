@@ -120,6 +120,8 @@ def test_open_ended_lists(story, expected):
         ("As a user, I want to log in with my email address as identifier.", False),
         ("As a shopper, I want to see my orders, so that I can shop faster.", False),
         ("As a buyer, I want to shop at Best Buy from the app.", False),
+        ("As a maintainer, I want webhooks instead of repotracker polling.", False),
+        ("We had better refactor how settings are saved", False),
     ],
 )
 def test_comparisons_need_a_reference(story, expected):
@@ -228,6 +230,7 @@ def test_negative_statements(story, expected):
         ("Store sensors", "The sensors need to be defined as a separate kind.", False),
         ("Log the query", "Ran [insert into test values(?)] and it failed.", False),
         ("Why does this fail??", "", False),
+        ("Adapt the jar loading", "See TBD-3057 for the loader.", False),
     ],
 )
 def test_placeholders_anywhere_in_the_item(title, description, expected):

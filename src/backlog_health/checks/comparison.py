@@ -63,6 +63,8 @@ PARAMS = {
             "lower level",
             "higher priority",
             "lower priority",
+            "'d better",
+            "had better",
             "no longer",
             "any longer",
             "no more",
@@ -134,11 +136,17 @@ def _degree(token: Token, means: set[int]) -> tuple[str, Token] | None:
         return None
     if token.dep_ == "amod" and token.head.pos_ not in {"NOUN", "PROPN"}:
         return None
-    if token.tag_ in {"JJR", "RBR"} and (word.endswith("er") or word in {"worse", "less"}):
+    # NOTE: "repotracker", "scheduler": long words in -er are nouns; comparatives of long adjectives use "more".
+    if token.tag_ in {"JJR", "RBR"} and (_short_comparative(word) or word in {"worse", "less"}):
         return "comparative", token
     if token.tag_ in {"JJS", "RBS"} and (word.endswith("est") or word in {"best", "worst"}):
         return "superlative", token
     return None
+
+
+def _short_comparative(word: str) -> bool:
+    """An -er form short enough to be a comparative ("faster", "healthier"), not a noun ("repotracker")."""
+    return word.endswith("er") and len(word) <= (10 if word.endswith("ier") else 9)
 
 
 def _has_reference(token: Token, first: Token) -> bool:
