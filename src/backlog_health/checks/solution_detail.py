@@ -238,6 +238,7 @@ def _lowered(rule: Rule, name: str) -> frozenset[str]:
 
 @lru_cache(maxsize=256)
 def _lower_set(words: tuple[str, ...]) -> frozenset[str]:
+    """Lowercased words as a set."""
     return frozenset(word.lower() for word in words)
 
 
@@ -245,6 +246,11 @@ def _phrase_end(verb: Token, means: Span) -> int:
     """End of the verb's first object, within four words."""
     objects = _objects(verb)
     return min(objects[0].i + 1, verb.i + 5, means.end) if objects else verb.i + 1
+
+
+def _question(terms: dict[str, str], hit: str) -> str:
+    """The lexicon's question for a term found, also in the plural ('buttons', 'caches')."""
+    return terms.get(hit) or terms.get(hit.removesuffix("s")) or terms.get(hit.removesuffix("es")) or ""
 
 
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
@@ -261,7 +267,7 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     if not hits:
         return
     terms: dict[str, str] = rule.params["terms"]
-    questions = [terms.get(hit.lower(), "") for hit in hits]
+    questions = [_question(terms, hit.lower()) for hit in hits]
     asks = " ".join(f"({hit}) {question}" for hit, question in zip(hits, questions, strict=True) if question)
     yield rule.finding(
         match=", ".join(f"'{hit}'" for hit in hits),
