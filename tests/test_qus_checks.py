@@ -96,6 +96,14 @@ ACCEPTED = [
     ),
     ("IN01", "As a farmer, I want irrigation that depends on the soil moisture."),
     (
+        "IN01",
+        {
+            "title": "As a host, I want a seating plan.",
+            "type": "Story",
+            "description": "Dependencies: Java 17 and the PDF library",
+        },
+    ),
+    (
         "IN02",
         {
             "title": "As a host, I want to cancel an event.",

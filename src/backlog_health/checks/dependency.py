@@ -52,6 +52,13 @@ def _patterns(
     return waits, back_pattern, heading
 
 
+@lru_cache(maxsize=32)
+def _item_mention(item_words: tuple[str, ...]) -> re.Pattern[str]:
+    """A reference to another item, or just a noun that names one ('the login story')."""
+    nouns = "|".join(re.escape(word) for word in item_words)
+    return re.compile(rf"{_reference(item_words)}|(?i:\b(?:{nouns})s?\b)")
+
+
 def _own_project(key: str) -> str | None:
     """The project prefix of a tracker key ('PROJ' of 'PROJ-12')."""
     match = re.fullmatch(r"([A-Z][A-Z0-9]{1,9})-\d+", key.strip())
@@ -63,17 +70,28 @@ def _is_reference(match: re.Match[str], own: str | None) -> bool:
     return match.group("bare") is None or match.group("bare") == own
 
 
-def _heading_answer(text: str, pattern: re.Pattern[str] | None, none_words: set[str]) -> str | None:
-    """The first dependency heading with a real answer, on its line or the next."""
+def _heading_answer(
+    text: str, pattern: re.Pattern[str] | None, none_words: set[str], item_words: tuple[str, ...]
+) -> str | None:
+    """The first dependency heading that names another item, on its line or the next.
+
+    A heading that lists libraries or tools ("Dependencies: Java 17") is about the build, not the backlog.
+    """
     if pattern is None:
         return None
+    names_item = _item_mention(item_words)
     for match in pattern.finditer(text):
         answer = match.group(1).strip()
         if not answer:
             rest = text[match.end() :].lstrip("\n").splitlines()
             answer = rest[0].strip() if rest else ""
         word = answer.strip(" .:-*").lower()
-        if word and word not in none_words and not word.startswith(("none", "no ", "n/a")):
+        if (
+            word
+            and word not in none_words
+            and not word.startswith(("none", "no ", "n/a"))
+            and names_item.search(answer)
+        ):
             return f"{match.group(0).strip()} {answer if not match.group(1).strip() else ''}".strip()[:120]
     return None
 
@@ -99,7 +117,9 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     if found is None and back is not None and (hit := back.search(story_text)):
         found = ("title", hit.group(0))
     if found is None:
-        answer = _heading_answer(ctx.item.description or "", heading, set(rule.params["none_words"]))
+        answer = _heading_answer(
+            ctx.item.description or "", heading, set(rule.params["none_words"]), tuple(rule.params["item_words"])
+        )
         if answer:
             found = ("description", answer)
     if found is None:
