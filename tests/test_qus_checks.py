@@ -81,6 +81,7 @@ ACCEPTED = [
     ("PO01", "As a diner, I want to book a table by the window."),
     ("PO01", "As a shopper, I want a message when the database is down, so that I retry later."),
     ("PO01", "As a fan, I want to see my club's fixtures from the Premier League API."),
+    ("PO01", "As an analyst, I want to import sales figures from MS-SQL, so that I can chart them."),
     ("PO02", "As a head teacher, I want to implement the homework policy in every class."),
     ("PO02", "As a student, I want to build a study plan for the exam week."),
     # bare keys of other projects are standards or names, not items

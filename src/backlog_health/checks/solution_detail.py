@@ -32,6 +32,9 @@ PARAMS = {
     "collection_terms": Param(
         list, "terms that name content, not technology, before 'of' ('a database of recipes')", default=[]
     ),
+    "named_terms": Param(
+        list, "terms that mean an existing system when a name precedes them ('the Stripe API')", default=[]
+    ),
     "technical_heads": Param(
         list, "nouns a term may qualify and still be solution detail ('database index')", default=[]
     ),
@@ -127,7 +130,7 @@ def _term_hits(means: Span, rule: Rule, technical: bool) -> list[str]:
     collections = _lowered(rule, "collection_terms")
     # NOTE: a named database or API is an existing system the user works with; a named algorithm is
     # still a choice of method.
-    systems = collections | _lowered(rule, "interface_terms")
+    systems = _lowered(rule, "named_terms")
     heads = _lowered(rule, "technical_heads")
     topics = _lowered(rule, "topic_verbs")
     tokens, hits, at = list(means), [], 0
