@@ -122,6 +122,7 @@ def test_open_ended_lists(story, expected):
         ("As a buyer, I want to shop at Best Buy from the app.", False),
         ("As a maintainer, I want webhooks instead of repotracker polling.", False),
         ("We had better refactor how settings are saved", False),
+        ("As an archivist, I want to link a standard identifier string to a subject.", False),
     ],
 )
 def test_comparisons_need_a_reference(story, expected):

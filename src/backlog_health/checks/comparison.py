@@ -47,6 +47,29 @@ PARAMS = {
             "rather",
         ],
     ),
+    "nouns": Param(
+        list,
+        "nouns in -er or -ier that the tagger may read as comparatives ('identifier', 'supplier')",
+        default=[
+            "identifier",
+            "modifier",
+            "qualifier",
+            "classifier",
+            "multiplier",
+            "supplier",
+            "carrier",
+            "barrier",
+            "frontier",
+            "cashier",
+            "courier",
+            "premier",
+            "tier",
+            "outlier",
+            "dossier",
+            "cavalier",
+            "soldier",
+        ],
+    ),
     "fixed": Param(
         list,
         "phrases where the comparison is a name, not a claim",
@@ -188,7 +211,7 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         return
     tokens = tuple(token for token in tokens if token.i not in view.purpose)
     means = {token.i for token in tokens}
-    ordinal = {word.lower() for word in rule.params["ordinal"]}
+    ordinal = {word.lower() for word in rule.params["ordinal"]} | {word.lower() for word in rule.params["nouns"]}
     fixed = {phrase.lower() for phrase in rule.params["fixed"]}
     found: list[tuple[str, str]] = []
     skip_until = -1

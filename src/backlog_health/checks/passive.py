@@ -172,6 +172,6 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         match=", ".join(f"'{word}'" for word in words),
         excerpt=view.text[:300],
         suggestion="Ask: "
-        + " ".join(f"who has {word} it: the user, another role, or the system?" for word in words)
+        + " ".join(f"{word} by whom: the user, another role, or the system?" for word in words)
         + " Say it in the active voice or add 'by …'.",
     )
