@@ -14,7 +14,7 @@ import yaml
 
 from backlog_health.config import load_config
 from backlog_health.engine import analyze
-from backlog_health.model import BacklogItem, SourceInfo
+from backlog_health.model import BacklogItem, Link, SourceInfo
 from backlog_health.rules import RuleSet, load_rules
 from backlog_health.sources import Loaded
 
@@ -24,7 +24,10 @@ CONFIG = load_config(directory=None)
 
 def _item(example: Any, number: int) -> BacklogItem:
     if isinstance(example, dict):
-        return BacklogItem(key=str(number), **example)
+        fields = dict(example)
+        # NOTE: rule files write links as mappings ({kind, key, status_category}); the model has Link objects.
+        fields["links"] = tuple(Link(**link) for link in fields.get("links", ()))
+        return BacklogItem(key=str(number), **fields)
     return BacklogItem(key=str(number), title=str(example))
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.model import Finding, Link
+from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
 KIND = "blocking_link"
@@ -18,11 +17,6 @@ PARAMS = {
 }
 
 
-def _link(value: Any) -> Link:
-    """A link as the model has it; rule examples write links as plain mappings."""
-    return Link(**value) if isinstance(value, Mapping) else value
-
-
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag the item once, naming every open item it waits for."""
     if ctx.item.status_category == "done":
@@ -30,7 +24,7 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     kinds = {kind.lower() for kind in rule.params["link_kinds"]}
     waiting = [
         link.key
-        for link in map(_link, ctx.item.links)
+        for link in ctx.item.links
         if link.kind.lower() in kinds
         and link.status_category != "done"
         and (link.status_category is not None or rule.params["when_status_unknown"])
