@@ -53,9 +53,7 @@ def check_destination(destination: str) -> Path | None:
             f"{destination}: folder '{path.parent}' does not exist; create it or choose another path"
         )
     if not os.access(path.parent, os.W_OK):
-        raise BacklogHealthError(
-            f"{destination}: folder '{path.parent}' is not writable; choose another path"
-        )
+        raise BacklogHealthError(f"{destination}: folder '{path.parent}' is not writable; choose another path")
     return path
 
 

@@ -15,11 +15,14 @@ def summary_lines(result: RunResult, n_worst: int = 5) -> list[str]:
     """Lines of the terminal summary (styled; click strips the style when not on a terminal)."""
     view = build_view(result)
     band = click.style(f"{view.health_score}/100 ({view.band})", fg=_BAND_COLOURS[view.band], bold=True)
-    severities = ", ".join(
-        click.style(plural(count, severity), fg=_SEVERITY_COLOURS[severity])
-        for severity, count in view.by_severity
-        if count
-    ) or "none"
+    severities = (
+        ", ".join(
+            click.style(plural(count, severity), fg=_SEVERITY_COLOURS[severity])
+            for severity, count in view.by_severity
+            if count
+        )
+        or "none"
+    )
     lines = [
         f"{view.source_kind}: {view.source_location} · {view.n_items} items"
         + (f" · {view.n_skipped} skipped" if view.n_skipped else ""),
