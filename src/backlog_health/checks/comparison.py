@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import story_view
+from backlog_health.checks.lexicon import lowered, story_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -211,8 +211,8 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         return
     tokens = tuple(token for token in tokens if token.i not in view.purpose)
     means = {token.i for token in tokens}
-    ordinal = {word.lower() for word in rule.params["ordinal"]} | {word.lower() for word in rule.params["nouns"]}
-    fixed = {phrase.lower() for phrase in rule.params["fixed"]}
+    ordinal = lowered(tuple(rule.params["ordinal"])) | lowered(tuple(rule.params["nouns"]))
+    fixed = lowered(tuple(rule.params["fixed"]))
     found: list[tuple[str, str]] = []
     skip_until = -1
     for token in tokens:

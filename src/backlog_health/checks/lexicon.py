@@ -278,6 +278,12 @@ _VIEW = "backlog_health.story_view"
 _WORD = re.compile(r"[^\W_]+")
 
 
+@lru_cache(maxsize=64)
+def lowered(words: tuple[str, ...]) -> frozenset[str]:
+    """A rule's word list, lowercased once per run rather than once per item."""
+    return frozenset(word.lower() for word in words)
+
+
 @lru_cache(maxsize=32)
 def _openings(terms: tuple[str, ...]) -> frozenset[str]:
     """How each term opens: its word, or its first two words ("if possible"), as the view splits its text."""

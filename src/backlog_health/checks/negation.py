@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import story_view
+from backlog_health.checks.lexicon import lowered, story_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -72,7 +72,7 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         return
     means = {token.i for token in tokens if token.i not in view.purpose}
     text = " ".join(view.text.lower().split())
-    idioms = [idiom.lower() for idiom in rule.params["idioms"]]
+    idioms = lowered(tuple(rule.params["idioms"]))
     found = []
     for token in tokens:
         if token.i not in means:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import story_view
+from backlog_health.checks.lexicon import lowered, story_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -151,8 +151,8 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     tokens = view.means
     if not tokens or not tokens[0].doc.has_annotation("DEP"):
         return
-    obvious = {word.lower() for word in rule.params["obvious"]}
-    receivers = {word.lower() for word in rule.params["receivers"]}
+    obvious = lowered(tuple(rule.params["obvious"]))
+    receivers = lowered(tuple(rule.params["receivers"]))
     criteria = " ".join(ctx.acceptance_criteria).lower()
     hidden = []
     for verb in _passives(tokens):

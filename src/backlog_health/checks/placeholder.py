@@ -61,7 +61,10 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     hints = rule.params["hints"]
     for attribute, field in _FIELDS:
         text = getattr(ctx.item, attribute) or ""
-        if not text or (hints and not any(hint in text.lower() for hint in hints)):
+        if not text:
+            continue
+        folded = text.lower()
+        if hints and not any(hint in folded for hint in hints):
             continue
         found: dict[str, str] = {}
         for match in pattern.finditer(text):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import story_view
+from backlog_health.checks.lexicon import lowered, story_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -71,8 +71,8 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     # NOTE: a story in the description may refer to its title ("Export invoices" … "I want it as PDF").
     if ctx.story is not None and ctx.item.title.strip() and ctx.item.title.strip() not in ctx.story.text:
         return
-    pronouns = {word.lower() for word in rule.params["pronouns"]}
-    plural = {word.lower() for word in rule.params["plural"]}
+    pronouns = lowered(tuple(rule.params["pronouns"]))
+    plural = lowered(tuple(rule.params["plural"]))
     role = view.parts.get("role")
     for token in tokens:
         if token.lower_ not in pronouns or token.pos_ != "PRON" or token.tag_ == "WDT":
