@@ -168,6 +168,7 @@ def test_a_pronoun_may_refer_to_the_title_when_the_story_is_in_the_description()
         ("As a donor, I want to see the images that were scanned from my collection.", False),
         ("As a reader, I want articles to be sorted by date.", False),
         ("As a data manager, I want to know which data types will be collected.", False),
+        ("As a developer, I want my content to get automatically indexed for search.", False),
         ("As a clerk, I want all uploaded files to be scanned for viruses.", True),
     ],
 )
@@ -210,6 +211,7 @@ def test_totality_words(story, expected):
         ("As a shopper, I want to save my cart, so that I do not lose it.", False),
         ("As an editor, I want to publish not only articles but also videos.", False),
         ("As a clerk, I want an alert if the file is not found.", False),
+        ("As a developer, I want to show dates in server time and not local time.", False),
     ],
 )
 def test_negative_statements(story, expected):
@@ -232,7 +234,7 @@ def test_negative_statements(story, expected):
         ("Fix the proxy", "curl -H 'Authorization: Bearer XXX' http://localhost", False),
         ("Fix the table lock", "Reading the 17 kB lorem ipsum from the settings locks the table.", False),
         ("Set up the mirror", "Mirror host: XXX\nOwner: the platform team", True),
-        ("Set up the mirror", "Owner: ...", True),
+        ("Run the tool", "Call configtxgen -profile name ...\n...\nThen check the output.", False),
         ("Store sensors", "The sensors need to be defined as a separate kind.", False),
         ("Log the query", "Ran [insert into test values(?)] and it failed.", False),
         ("Why does this fail??", "", False),

@@ -87,6 +87,8 @@ PARAMS = {
             "higher priority",
             "lower priority",
             "'d better",
+            "most likely",
+            "more likely",
             "had better",
             "no longer",
             "any longer",

@@ -81,7 +81,9 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         negation = (token.dep_ == "neg" and token.lower_ != "never") or (
             token.lower_ == "no" and token.dep_ == "det" and token.head.dep_ != "pobj"  # "images with no text"
         )
-        if not negation or not _in_main_clause(_governor(token), means):
+        governor = _governor(token)
+        # NOTE: "server time and not local time" contrasts two things; only a negated verb is a negative requirement.
+        if not negation or governor.pos_ not in {"VERB", "AUX"} or not _in_main_clause(governor, means):
             continue
         phrase = token.doc[max(token.i - 2, 0) : token.i + 3].text.lower()
         if any(idiom in phrase for idiom in idioms if idiom in text):
