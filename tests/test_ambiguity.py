@@ -258,6 +258,7 @@ def test_placeholder_names_the_field():
         ("AM10", "As a dispatcher, I want to reduce route planning to under 10 minutes a day.", False),
         ("AM10", "As a reader, I want to improve search results by hiding sponsored articles.", False),
         ("AM10", "As a shopper, I want to filter by price, so that I can reduce my spending.", False),
+        ("AM10", "As a clerk, I want the name field to be an autocomplete to improve speed.", False),
         ("AM11", "As an accountant, I want to ensure that the monthly report is correct.", True),
         ("AM11", "As an archivist, I want to be assured that scans are kept.", True),
         (

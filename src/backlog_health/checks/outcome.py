@@ -27,8 +27,13 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     view = story_view(ctx)
     tokens = view.means
     verbs: dict[str, str] = rule.params["verbs"]
-    first = next((token for token in tokens if token.pos_ in {"VERB", "AUX"} and token.lower_ != "be"), None)
-    if first is None:
+    # NOTE: a purpose clause ("… autocomplete to improve performance") is the benefit, not the means.
+    first = next(
+        (t for t in tokens if t.pos_ in {"VERB", "AUX"} and t.lower_ != "be" and t.i not in view.purpose), None
+    )
+    # NOTE: only the verb the means opens with is what the user wants done ("to improve search"); a later one
+    # qualifies something else ("an autocomplete to improve speed").
+    if first is None or first.i - tokens[0].i > 2:
         return
     doc = first.doc
     following = doc[first.i + 1].lower_ if first.i + 1 < len(doc) else ""
