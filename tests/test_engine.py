@@ -73,8 +73,9 @@ def test_scores():
     messy = BacklogItem("2", "I want a fast and easy search etc.")
     result = _run(clean, messy, fields=frozenset({"title"}))
     assert result.items[0].score == 100
-    # WF01 warning (8) + VA01 info (2) + AM01 warning (8)
-    assert result.items[1].score == 100 - 8 - 2 - 8
+    # WF01 warning (8) + VA01 info (2) + AM01 warning (8, "fast", "easy") + AM03 warning (8, "etc.")
+    assert sorted(f.rule for f in result.items[1].findings) == ["AM01", "AM03", "VA01", "WF01"]
+    assert result.items[1].score == 100 - 8 - 2 - 8 - 8
     quality = (100 + result.items[1].score) / 2
     # a title-only source cannot show acceptance criteria, so no story is ready
     assert [r.ready for r in result.items] == [False, False]

@@ -21,6 +21,7 @@ SCOPE = "item"
 # NOTE: tokens only, so that vague words are still found in reduced mode (no trained pipeline). The part-of-speech
 # and dependency filters apply whenever the pipeline has a tagger and parser, which the full rule set loads.
 REQUIRES = frozenset({"tokens"})
+USES = frozenset({"pos", "parse"})  # names, nouns and measures are told apart when the pipeline has them
 EXTENDS = "terms"
 PARAMS = {
     "terms": Param(dict, "lexicon: a file under rules/ or a mapping of term to the question to ask"),

@@ -41,7 +41,8 @@ _ENDS_MARKER = (
     r"(?:so\s+that|in\s+order\s+(?:to|that|for)|such\s+that|so\s+as\s+to|"
     r"so(?=\s+(?:i|we|they|you|he|she|it|users?|people|customers?|the|my|our|their|everyone|"
     r"nobody|others|[a-z]+s?\s+(?:can|will|could|may|do|does|know|get|have)))|"
-    r"to\s+be\s+able\s+to|because|since)"
+    # NOTE: "…, to be able to X" gives a purpose; "I want the app to be able to X" asks for an ability.
+    r"(?<=[,;])\s*to\s+be\s+able\s+to|because|since)"
 )
 _ROLE_MARKER = r"as\s+(?:an?|the|one|some|any)?\b"
 
