@@ -18,7 +18,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from backlog_health.model import BacklogItem, Finding, StoryParts
@@ -56,15 +56,17 @@ class ItemContext:
         """Whether the source can fill any of these fields (True when the source does not say)."""
         return not self.source_fields or any(name in self.source_fields for name in names)
 
-    @property
+    @cached_property
     def text(self) -> str:
-        """The text the doc was parsed from."""
+        """The text the doc was parsed from (built once: spaCy joins the tokens on every `doc.text`)."""
         return self.doc.text if self.doc is not None else (self.story.text if self.story else self.item.title)
 
-    def part_span(self, part: str) -> tuple[int, int] | None:
-        """Character offsets of a story part ("role", "means", "ends") in `text`."""
+    @cached_property
+    def _spans(self) -> dict[str, tuple[int, int]]:
+        """Character offsets of each story part found in `text`."""
+        spans: dict[str, tuple[int, int]] = {}
         if self.story is None:
-            return None
+            return spans
         text, cursor = self.text, 0
         for name in ("role", "means", "ends"):
             value = getattr(self.story, name)
@@ -73,10 +75,13 @@ class ItemContext:
             start = text.find(value, cursor if name != "ends" else 0)
             if start < 0:
                 continue
-            if name == part:
-                return start, start + len(value)
+            spans[name] = (start, start + len(value))
             cursor = start + len(value)
-        return None
+        return spans
+
+    def part_span(self, part: str) -> tuple[int, int] | None:
+        """Character offsets of a story part ("role", "means", "ends") in `text`."""
+        return self._spans.get(part)
 
 
 ItemCheck = Callable[[ItemContext, "Rule"], Iterator[Finding]]

@@ -158,13 +158,16 @@ def _one_action(doc, first: Token, conj: Token, second: Token, phrases: set[str]
     )
 
 
-def _in_brackets(token: Token) -> bool:
-    """Whether the token sits inside round or square brackets of its sentence."""
-    depth = 0
-    for before in token.doc[token.sent.start if token.doc.has_annotation("SENT_START") else 0 : token.i]:
-        depth += before.text in {"(", "["}
-        depth -= before.text in {")", "]"} and depth > 0
-    return depth > 0
+def _bracket_depths(doc) -> list[int]:
+    """How deep in round or square brackets each token of the doc sits (one pass over the doc)."""
+    depths, depth = [], 0
+    for token in doc:
+        depths.append(depth)
+        if token.text in {"(", "["}:
+            depth += 1
+        elif token.text in {")", "]"} and depth > 0:
+            depth -= 1
+    return depths
 
 
 def _motive_start(tokens: list[Token]) -> int:
@@ -203,13 +206,13 @@ def _in_how(token: Token, root: int) -> bool:
     return False
 
 
-def _things(ctx: ItemContext, rule: Rule, tokens: list[Token], stop: int) -> Iterator[Finding]:
+def _things(ctx: ItemContext, rule: Rule, tokens: list[Token], stop: int, depths: list[int]) -> Iterator[Finding]:
     """Flag two distinct things joined as the object of the wanted action ("feedback and complaints")."""
     doc, root = tokens[0].doc, tokens[0].i
     pairs = {phrase.lower() for phrase in rule.params["one_thing"]}
     for second in doc[root:stop]:
         first = second.head
-        if second.dep_ != "conj" or first.i >= second.i or first.i < root or _in_brackets(second):
+        if second.dep_ != "conj" or first.i >= second.i or first.i < root or depths[second.i]:
             continue
         if first.pos_ not in {"NOUN", "PROPN"} or second.pos_ not in {"NOUN", "PROPN"}:
             continue
@@ -244,16 +247,18 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     doc, verbs = ctx.doc, rule.params["action_verbs"]
     conjunctions = {word.lower() for word in rule.params["conjunctions"]}
     phrases = {phrase.lower() for phrase in rule.params["one_action"]}
-    tokens = [t for t in doc if start <= t.idx < end]
-    if not tokens:
+    means = doc.char_span(start, end, alignment_mode="expand")
+    tokens = list(means) if means is not None else []
+    if not any(t.lower_ in conjunctions for t in tokens):
         return
     end_i = _motive_start(tokens)
     # NOTE: a note in brackets ("(or any other field)") is extra text, the business of the minimal rule.
-    tokens = [t for t in tokens if t.i < end_i and not _in_brackets(t)]
+    depths = _bracket_depths(doc) if "(" in ctx.text or "[" in ctx.text else [0] * len(doc)
+    tokens = [t for t in tokens if t.i < end_i and not depths[t.i]]
     if not tokens:
         return
     if rule.params["join"] == "things":
-        yield from _things(ctx, rule, tokens, end_i)
+        yield from _things(ctx, rule, tokens, end_i, depths)
         return
     # NOTE: after "I want to" the means starts with a verb whatever the tagger says of it.
     parallel = ctx.story.template.split("…")[-2 if ctx.story.ends else -1].strip().endswith(" to") or _is_action(
