@@ -8,13 +8,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import click
 
-from backlog_health import __version__
+from backlog_health import __version__, history
 from backlog_health.config import Config, load_config, validate_fail_on, validate_fail_under
 from backlog_health.engine import analyze, build_rules
 from backlog_health.errors import BacklogHealthError, InputError
@@ -67,6 +67,21 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
         help="A backlog-health.toml or pyproject.toml with settings (see README).",
+    )(command)
+    return command
+
+
+def history_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--history and --no-history: where the run history lives."""
+    command = click.option("--no-history", is_flag=True, help="Neither read nor write the run history for this run.")(
+        command
+    )
+    command = click.option(
+        "--history",
+        "history_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Run history database (SQLite) for the trend and new/fixed findings "
+        "(default .backlog-health/history.sqlite).",
     )(command)
     return command
 
@@ -175,6 +190,8 @@ class RunOptions:
     config_path: Path | None
     quiet: bool
     debug: bool
+    history_path: Path | None = None  # --history: the run history database instead of the configured one
+    no_history: bool = True  # --no-history (the demo keeps no history)
 
     @property
     def outputs(self) -> dict[str, str | None]:
@@ -197,7 +214,16 @@ def _run(load: Callable[[Config], Loaded], options: RunOptions, snapshot: str | 
         if not options.quiet:
             click.echo(f"snapshot written: {snapshot} ({len(loaded.items)} items)", err=True)
     result = analyze(loaded, config, build_rules(config), progress=_progress(options.quiet), strict=options.debug)
+    history_path = None if options.no_history else options.history_path or config.history
+    connection = None
+    if history_path is not None:
+        connection = history.connect(Path(history_path))
+        result = replace(result, history=history.compare(connection, result))
+    # NOTE: the run enters the history only once its reports are written: a failed run changes nothing.
     written = _write_outputs(result, wanted)
+    if connection is not None:
+        history.record(connection, result)
+        connection.close()
     if not options.quiet:
         for line in summary_lines(result):
             click.echo(line, err=True)
@@ -304,6 +330,7 @@ def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool) -> Ca
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @source_options
 @output_options
+@history_options
 @common_options
 @handle_errors
 def analyze_command(

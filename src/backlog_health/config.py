@@ -22,7 +22,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 FAIL_ON = ("error", "warning")
 # Allowed keys: top level and per table. A key missing here is an error naming the file and key.
-_TOP_KEYS = {"story_types", "fail_under", "fail_on", "nlp", "rules", "jira", "github", "planning"}
+_TOP_KEYS = {"story_types", "fail_under", "fail_on", "nlp", "rules", "jira", "github", "planning", "history"}
 _PLANNING_KEYS = {"items": int, "sprints": (int, float), "velocity": (int, float)}
 _NLP_KEYS = {"model", "batch_size"}
 _JIRA_KEYS = {"url": str, "jql": str, "project": str, "board": int, "deployment": str, "fields": dict,
@@ -51,6 +51,7 @@ class Config:
     planning_items: int = 10  # items the next sprints draw from, when velocity or estimates are unknown
     planning_sprints: float = 2  # sprints to look ahead
     velocity: float | None = None  # estimate points the team finishes per sprint
+    history: Path | None = None  # run history database (SQLite); None: no history
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -109,6 +110,15 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
         changes["batch_size"] = nlp["batch_size"]
     if "planning" in data:
         changes.update(_planning_settings(data["planning"], origin))
+    if "history" in data:
+        value = data["history"]
+        if value is False:
+            changes["history"] = None
+        else:
+            _check_type(origin, "history", value, str, "a file path, or false for no history")
+            # NOTE: the packaged default is relative to where the tool runs; a project's, to its config file.
+            packaged = base == data_file("defaults.toml").parent
+            changes["history"] = Path(value) if packaged or Path(value).is_absolute() else base / value
     if "jira" in data:
         changes["jira"] = MappingProxyType({**config.jira, **_jira_settings(data["jira"], origin)})
     if "github" in data:

@@ -288,6 +288,7 @@ class RunResult:
     metrics: dict[str, Any] = field(default_factory=dict)  # backlog-level metrics
     notes: tuple[str, ...] = ()  # warnings for the user (encoding guessed, rules skipped …)
     planning: Any = None  # planning.Planning: what the next sprints draw from
+    history: Any = None  # history.History: the trend and what changed since the previous run, when kept
 
     @property
     def summary(self) -> Summary:

@@ -3,7 +3,8 @@
 Schema history (additive changes keep the version; anything else bumps it):
 - 1: first version (summary, metrics, items with story and acceptance_criteria, rules); items also carry
   `item`, the full BacklogItem, so a report doubles as a snapshot that `analyze report.json` re-reads.
-  Added since: `planning` (the keys of the items the next sprints draw from, and how they were chosen).
+  Added since: `planning` (the keys of the items the next sprints draw from, and how they were chosen);
+  `history` (previous score, trend, findings new and fixed since the previous run; null without history).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def report_dict(result: RunResult) -> dict[str, Any]:
         },
         "notes": list(result.notes),
         "planning": result.planning.to_dict() if result.planning else None,
+        "history": result.history.to_dict() if result.history else None,
         "items": [item.to_dict() for item in result.items],
         "skipped": [{"key": s.key, "reason": s.reason} for s in result.skipped],
         "rules": [rule.to_dict() for rule in result.rules],

@@ -210,6 +210,12 @@ class ReportView:
     types: tuple[str, ...]  # filter options
     statuses: tuple[str, ...]
     criterion_options: tuple[tuple[str, str], ...]  # (criterion, label) of the criteria with findings
+    change: str  # "up 3 since 2026-11-22", "first run recorded", or "" without history
+    n_new: int  # findings new since the previous run
+    n_fixed: int  # findings fixed since the previous run
+    new: tuple[tuple[str, str], ...]  # (item key, rule) of some new findings
+    fixed: tuple[tuple[str, str], ...]  # (item key, rule) of some fixed findings
+    has_previous: bool  # the history holds an earlier run of this backlog
 
 
 def plural(count: int, noun: str) -> str:
@@ -407,7 +413,38 @@ def _charts(result: RunResult, criteria: tuple[CriterionView, ...], items: list[
     age = _age_chart(result)
     if age is not None:
         views.append(age)
+    trend = _trend_chart(result)
+    if trend is not None:
+        views.insert(0, trend)
     return tuple(views)
+
+
+def _change(result: RunResult) -> str:
+    """The score's change since the previous run, in words."""
+    history = result.history
+    if history is None:
+        return ""
+    if history.previous_score is None:
+        return "first run recorded: the next report shows the change"
+    when = (history.previous_at or "")[:10]
+    delta = history.delta or 0
+    if delta == 0:
+        return f"no change since {when}"
+    return f"{'up' if delta > 0 else 'down'} {abs(delta)} since {when}"
+
+
+def _trend_chart(result: RunResult) -> ChartView | None:
+    """Health over the recorded runs, when there are at least two."""
+    history = result.history
+    if history is None or len(history.trend) < 2:
+        return None
+    first, last = history.trend[0], history.trend[-1]
+    return ChartView(
+        "trend",
+        "Health over time",
+        charts.line_chart(list(history.trend), "Health score of the last runs"),
+        f"From {first[1]} on {first[0]} to {last[1]} on {last[0]}, over {len(history.trend)} runs.",
+    )
 
 
 def _table_json(items: list[ItemView], result: RunResult) -> Markup:
@@ -509,4 +546,10 @@ def build_view(result: RunResult) -> ReportView:
         types=tuple(sorted({item.type for item in items if item.type})),
         statuses=tuple(sorted({item.status for item in items if item.status})),
         criterion_options=tuple((view.criterion, view.label) for view in criteria),
+        change=_change(result),
+        n_new=result.history.n_new if result.history else 0,
+        n_fixed=result.history.n_fixed if result.history else 0,
+        new=result.history.new if result.history else (),
+        fixed=result.history.fixed if result.history else (),
+        has_previous=bool(result.history and result.history.previous_score is not None),
     )
