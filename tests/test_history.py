@@ -155,11 +155,16 @@ def test_cli_reports_the_change_and_a_failed_run_records_nothing(tmp_path, monke
     assert first.exit_code == 0, first.output
     assert json.loads((tmp_path / "a.json").read_text())["history"]["previous_score"] is None
     backlog.write_text(f"{GOOD}\n{GOOD.replace('card', 'address')}\n", encoding="utf-8")
-    second = runner.invoke(main, ["analyze", str(backlog), "--json", "b.json", "--markdown", "b.md", "-q", "--exit-zero"])
+    second = runner.invoke(
+        main,
+        ["analyze", str(backlog), "--json", "b.json", "--markdown", "b.md", "--html", "b.html", "-q", "--exit-zero"],
+    )
     assert second.exit_code == 0, second.output
     data = json.loads((tmp_path / "b.json").read_text())["history"]
     assert data["n_runs"] == 1 and data["n_fixed"] >= 1 and len(data["trend"]) == 2
     assert "Since the last run" in (tmp_path / "b.md").read_text()
+    html = (tmp_path / "b.html").read_text()
+    assert 'id="chart-trend"' in html and "Since the last run" in html
 
     # a report that cannot be written fails the run, which then does not enter the history
     failed = runner.invoke(main, ["analyze", str(backlog), "--json", "missing/folder/c.json", "-q"])

@@ -59,7 +59,7 @@ def histogram(bins: Sequence[tuple[str, int]], label: str) -> Markup:
 
 def line_chart(points: Sequence[tuple[str, int]], label: str, maximum: int = 100) -> Markup:
     """A line over time (oldest first), each point labelled with its value."""
-    height, bottom, left = 200, 28, 24
+    height, bottom, left = 200, 28, 48
     usable = height - bottom - 24
     step = (WIDTH - 2 * left) / max(len(points) - 1, 1)
     coords = [(left + n * step, height - bottom - usable * value / maximum) for n, (_, value) in enumerate(points)]
