@@ -603,3 +603,15 @@ def test_jira_storypoint_csvs_load(shared_data):
         n_items += len(loaded.items)
         n_expected += len(rows)
     assert n_items == n_expected == 47_785, "jira story points: 23,313 + 24,472 issues"
+
+
+def test_binary_file_is_refused_with_one_line(tmp_path):
+    import random
+
+    from backlog_health.errors import InputError
+    from backlog_health.sources.files import load_file
+
+    path = tmp_path / "backlog.txt"
+    path.write_bytes(random.Random(7).randbytes(3000))
+    with pytest.raises(InputError, match="not a text file"):
+        load_file(path)

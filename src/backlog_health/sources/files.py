@@ -46,11 +46,29 @@ def decode(raw: bytes, name: str) -> tuple[str, list[str]]:
     """Text of a file's bytes with LF line ends and no NULs, and notes on what was guessed or removed."""
     notes: list[str] = []
     text = _decode_bytes(raw, name, notes)
+    if _looks_binary(text):
+        raise InputError(f"{name}: not a text file (binary content); export the backlog as CSV, TXT or JSON")
     n_nuls = text.count("\x00")
     if n_nuls:
         text = text.replace("\x00", "")
         notes.append(f"{name}: removed {n_nuls} NUL character(s); check that the file is a text file")
     return text.replace("\r\n", "\n").replace("\r", "\n"), notes
+
+
+# Control characters (other than tabs and line breaks) and replaced bytes: in text there are next to none; in a
+# binary file read as text, one character in eight or so.
+_BINARY_SHARE = 0.05
+_TEXT_CONTROLS = frozenset("\t\n\r\f\v\x1a")  # and DOS's end-of-file mark
+
+
+def _looks_binary(text: str, sample: int = 65_536) -> bool:
+    """Whether decoded text is really binary data: many control characters or undecodable bytes."""
+    head = text[:sample]
+    if not head:
+        return False
+    # NOTE: NULs are not counted: UTF-16 read without its BOM has them between the letters, and they are removed.
+    odd = sum(1 for char in head if ("\x00" < char < " " and char not in _TEXT_CONTROLS) or char in "\x7f\ufffd")
+    return odd >= 16 and odd / len(head) > _BINARY_SHARE
 
 
 def _decode_bytes(raw: bytes, name: str, notes: list[str]) -> str:
