@@ -77,9 +77,9 @@ def test_scores():
     assert sorted(f.rule for f in result.items[1].findings) == ["AM01", "AM03", "VA01", "WF01"]
     assert result.items[1].score == 100 - 8 - 2 - 8 - 8
     quality = (100 + result.items[1].score) / 2
-    # a title-only source cannot show acceptance criteria, so no story is ready
-    assert [r.ready for r in result.items] == [False, False]
-    assert result.health_score == round((quality + 0) / 2)
+    # a title-only source cannot show acceptance criteria: that is not held against the clean story
+    assert [r.ready for r in result.items] == [True, False]
+    assert result.health_score == round((quality + 50) / 2)
 
 
 def test_summary_adds_and_derives():

@@ -254,10 +254,10 @@ def test_cli_jira_with_snapshot_then_offline(tmp_path, monkeypatch):
     ("value", "expected"),
     [
         pytest.param(
-            ["com.atlassian.greenhopper.service.sprint.Sprint@1a2b[id=3,rapidViewId=1,state=CLOSED,name=Sprint 3,"
-             "goal=Ship, then test,startDate=2024-01-01]",
-             "com.atlassian.greenhopper.service.sprint.Sprint@9f[id=4,rapidViewId=1,state=ACTIVE,name=Sprint 4, hardening,"
-             "goal=,startDate=2024-02-01]"],
+            [("com.atlassian.greenhopper.service.sprint.Sprint@1a2b[id=3,rapidViewId=1,state=CLOSED,name=Sprint 3,"
+             "goal=Ship, then test,startDate=2024-01-01]"),
+             ("com.atlassian.greenhopper.service.sprint.Sprint@9f[id=4,rapidViewId=1,state=ACTIVE,name=Sprint 4, hardening,"
+             "goal=,startDate=2024-02-01]")],
             "Sprint 4, hardening",
             id="legacy strings, commas in values, active wins",
         ),

@@ -333,7 +333,9 @@ def _problems(criteria: tuple[CriterionView, ...], items: list[ItemView], n_item
     )
 
 
-def _check(label: str, criteria: tuple[str, ...], item: ItemView, result: ItemResult, estimates: bool) -> CheckView:
+def _check(
+    label: str, criteria: tuple[str, ...], item: ItemView, result: ItemResult, estimates: bool, descriptions: bool
+) -> CheckView:
     """One readiness line of a planning item."""
     failed = [f for f in item.findings if f.criterion in criteria and f.severity != "info"]
     if failed:
@@ -349,7 +351,7 @@ def _check(label: str, criteria: tuple[str, ...], item: ItemView, result: ItemRe
             return CheckView(
                 label, "ok", plural(len(result.acceptance_criteria), "criterion").replace("criterions", "criteria")
             )
-        if any("acceptance criteria unknown" in reason for reason in result.ready_reasons):
+        if not descriptions:
             return CheckView(label, "unknown", "the source has no descriptions")
         # NOTE: readiness asks acceptance criteria of stories; a bug or task without them is shown, not failed.
         return CheckView(label, "fail" if result.story else "na", "none found")
@@ -502,9 +504,10 @@ def build_view(result: RunResult) -> ReportView:
     criteria = _criterion_views(result, items)
     by_key = {item.key: (item, r) for item, r in zip(items, result.items, strict=True)}
     estimates = not source.fields or "estimate" in source.fields
+    descriptions = not source.fields or bool({"description", "acceptance_criteria_field"} & source.fields)
     planning = tuple(
         PlanningItemView(
-            by_key[key][0], tuple(_check(label, crits, *by_key[key], estimates) for label, crits in CHECKLIST)
+            by_key[key][0], tuple(_check(label, crits, *by_key[key], estimates, descriptions) for label, crits in CHECKLIST)
         )
         for key in (result.planning.keys if result.planning else ())
         if key in by_key

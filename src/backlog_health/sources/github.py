@@ -238,7 +238,7 @@ class GithubSource:
         for raw, convert in pages:
             try:
                 item = convert(raw, len(items) + 1)
-            except Exception as error:  # NOTE: one odd issue never aborts the run
+            except Exception as error:  # noqa: BLE001 - one odd issue never aborts the run
                 skipped.append(SkippedItem(_raw_key(raw, len(items) + len(skipped) + 1),
                                            f"malformed item: {type(error).__name__}: {error}"))
                 continue

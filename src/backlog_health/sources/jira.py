@@ -243,7 +243,7 @@ class JiraSource:
         for raw in pages:
             try:
                 items.append(issue_to_item(raw, roles, self.base_url, rank=len(items) + 1))
-            except Exception as error:  # NOTE: one malformed issue never aborts the run
+            except Exception as error:  # noqa: BLE001 - one malformed issue never aborts the run
                 key = raw.get("key") if isinstance(raw, dict) else None
                 skipped.append(SkippedItem(str(key or f"#{len(items) + len(skipped) + 1}"),
                                            f"malformed issue: {type(error).__name__}: {error}"))
@@ -329,7 +329,7 @@ def _jira_messages(response) -> str:
     """Jira's errorMessages and errors from an error body, joined."""
     try:
         body = response.json()
-    except Exception:
+    except Exception:  # noqa: BLE001 - an error page that is not JSON has no message to show
         return ""
     if not isinstance(body, dict):
         return ""
