@@ -289,3 +289,21 @@ def test_debug_shows_traceback(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["analyze", "missing.csv", "--debug"])
     assert result.exit_code != 0
     assert result.exception is not None, "--debug lets the exception through"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["analyze", "x.csv", "--frobnicate"], "No such option '--frobnicate'"),
+        (["analyze", "x.csv", "--fail-under", "abc"], "'abc' is not a valid float"),
+        (["no-such-command"], "No such command"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args, expected):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "backlog_health", *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("backlog-health: error:") and expected in lines[0], done.stderr

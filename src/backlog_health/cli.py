@@ -237,7 +237,30 @@ def _run(load: Callable[[Config], Loaded], options: RunOptions, snapshot: str | 
     return written
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Cli(click.Group):
+    """The command group; a usage error is one line on stderr naming what to fix, then exit 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        try:
+            super().main(*args, **{**kwargs, "standalone_mode": False})
+        except click.UsageError as error:
+            hint = f" (see 'backlog-health {error.ctx.info_name} --help')" if error.ctx and error.ctx.parent else ""
+            click.echo(f"backlog-health: error: {error.format_message()}{hint}", err=True)
+            sys.exit(2)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except click.exceptions.Exit as exit_:
+            sys.exit(exit_.exit_code)
+        sys.exit(0)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="backlog-health")
 def main() -> None:
     """Check a product backlog: user-story quality, acceptance criteria and readiness.
