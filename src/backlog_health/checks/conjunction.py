@@ -132,11 +132,14 @@ def _second_action(conj: Token, end: int, verbs: dict[str, str], parallel: bool)
 def _object_end(token: Token, end: int) -> int:
     """Index after the noun phrase that follows a verb ("delete [the old items]")."""
     doc, i = token.doc, token.i + 1
-    while i < end and (doc[i].pos_ in _PHRASE_POS or doc[i].lower_ in {"for", "of", "to", "from", "on", "in"}):
+    while i < min(end, token.i + 8) and (
+        doc[i].pos_ in _PHRASE_POS or doc[i].lower_ in {"for", "of", "to", "from", "on", "in"}
+    ):
         i += 1
-    while i > token.i + 1 and doc[i - 1].pos_ in {"ADP", "DET", "PART", "ADV"}:
+    # NOTE: the excerpt ends on a word that closes the phrase, not on "from the".
+    while i > token.i + 1 and (doc[i - 1].pos_ in {"ADP", "DET", "PART", "ADV", "PRON"} or doc[i - 1].is_punct):
         i -= 1
-    return min(i, token.i + 8)
+    return i
 
 
 def _split(left: str, right: str) -> tuple[str, str]:

@@ -156,8 +156,10 @@ def _on_subject(doc: Doc | None, start: int, end: int) -> bool:
         return True
     token = span[0]
     word = token.head if token.dep_ in {"det", "predet"} else token
+    # NOTE: only the subject of what is asked counts: in "a timer that all players can see" or "until all are
+    # shown" the quantifier describes a situation, not a promise.
     if word.dep_ in {"nsubj", "nsubjpass"}:
-        return True
+        return word.head.dep_ not in {"relcl", "acl", "advcl"}
     # "I want all files to be scanned": the object of the wish is the subject of the infinitive after it.
     return word.dep_ == "dobj" and any(_is_infinitive(child) for child in word.children)
 

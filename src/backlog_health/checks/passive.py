@@ -138,8 +138,19 @@ def _describes(verb: Token) -> bool:
         t.tag_ in {"WDT", "WP", "WRB"} for t in verb.subtree if t.i < verb.i
     ):
         return True
+    # NOTE: "the list of items to be estimated" names a kind of item, as a relative clause would.
+    if verb.dep_ in {"acl", "relcl"} and verb.head.dep_ == "pobj":
+        return True
     # NOTE: "orders to be cancelled" is often parsed as a relative clause, but an infinitive states a wish.
     return verb.dep_ in {"relcl", "acl"} and not any(child.lower_ == "to" for child in verb.children)
+
+
+def _stem(participle: str) -> str:
+    """The participle without its ending, to find the verb elsewhere: estimated → estimat, shown → show."""
+    for ending in ("ied", "ed", "en", "n", "d"):
+        if participle.endswith(ending) and len(participle) - len(ending) >= 3:
+            return participle[: -len(ending)]
+    return participle
 
 
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
@@ -154,6 +165,7 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     obvious = lowered(tuple(rule.params["obvious"]))
     receivers = lowered(tuple(rule.params["receivers"]))
     criteria = " ".join(ctx.acceptance_criteria).lower()
+    ends = (ctx.story.ends or "").lower()
     hidden = []
     for verb in _passives(tokens):
         # NOTE: "indexed automatically" names the system as the actor.
@@ -166,6 +178,9 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
             continue
         # NOTE: a criterion may name the actor ("cancelled by the customer"); then the story is clear enough.
         if re.search(rf"\b{re.escape(verb.lower_)}\s+by\b", criteria):
+            continue
+        # NOTE: the benefit may name who does it ("… to be estimated, so that the team can estimate it").
+        if ends and _stem(verb.lower_) in ends:
             continue
         hidden.append(verb)
     if not hidden:
