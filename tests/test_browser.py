@@ -39,7 +39,8 @@ HOSTILE = (
     ),
     BacklogItem(
         key=f'EVIL-2"><svg onload="{PWN}">',
-        title="As an editor, I want a fast and simple editor<!-- and a comment -->",
+        title="As an editor, I want a fast and simple editor<!-- and a comment --> for "
+        "AVeryLongClassNameWithoutAnyBreakOpportunityThatWouldStretchThePageOnAPhone",
         url="https://tracker.example.com/browse/EVIL-2",
         type="Story",
     ),
@@ -201,3 +202,16 @@ def test_report_data_is_the_json_report(report):
     html = path.read_text(encoding="utf-8")
     data = json.loads(html.split('id="bh-items">', 1)[1].split("</script>", 1)[0])
     assert [row["k"] for row in data] == [item["key"] for item in items]
+
+
+def test_phone_width_has_no_sideways_scrolling(browser, report):
+    path, _ = report
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+    )
+    try:
+        browser.get(path.as_uri())
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390, f"the page is {width} px wide on a 390 px phone"
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
