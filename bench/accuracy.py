@@ -143,8 +143,13 @@ def clean_text(text: str) -> str:
 
 
 # spr8: QUS criterion names as the columns spell them → our criteria.
-SPR8_LABELS = {"atomic": "atomic", "minimal": "minimal", "uniform": "uniform", "unique": "unique",
-               "independent": "independent"}
+SPR8_LABELS = {
+    "atomic": "atomic",
+    "minimal": "minimal",
+    "uniform": "uniform",
+    "unique": "unique",
+    "independent": "independent",
+}
 SPR8_BASELINES = {  # column → short name
     "AQUSA Evaluation": "AQUSA",
     "OpenAIs GPT-5 Evaluation": "GPT-5",
@@ -186,8 +191,12 @@ def load_spr8(root: Path) -> Dataset | None:
     for index, row in enumerate(read_csv(total, ";"), 1):
         text = clean_text(row["User Story"])
         gold = parse_qus_cell(row["Our Evaluation"]) or set()
-        story = Story(str(index), text, backlog_of.get(text, "unknown"),
-                      gold={c: frozenset({c}) if c in gold else frozenset() for c in criteria})
+        story = Story(
+            str(index),
+            text,
+            backlog_of.get(text, "unknown"),
+            gold={c: frozenset({c}) if c in gold else frozenset() for c in criteria},
+        )
         for column, name in SPR8_BASELINES.items():
             predicted = parse_qus_cell(row.get(column))
             if predicted is not None:  # NOTE: DeepSeek has no column for g17: no prediction, not "no defect"
@@ -196,7 +205,9 @@ def load_spr8(root: Path) -> Dataset | None:
     return Dataset(
         "spr8 (Dalpiaz g04 g13 g16 g17)",
         "human consensus of 3 raters; each original backlog analyzed on its own",
-        stories, criteria, tuple(SPR8_BASELINES.values()),
+        stories,
+        criteria,
+        tuple(SPR8_BASELINES.values()),
     )
 
 
@@ -235,8 +246,9 @@ def load_aqusa_gt(root: Path) -> list[Dataset]:
     datasets = []
     final = folder / "groundTruth28_final.csv"
     if final.is_file():
-        stories = [Story(row["ID"], clean_text(row["User Story"]), "g28", gold=aqusa_labels(row))
-                   for row in read_csv(final)]
+        stories = [
+            Story(row["ID"], clean_text(row["User Story"]), "g28", gold=aqusa_labels(row)) for row in read_csv(final)
+        ]
         datasets.append(Dataset("g28 zooniverse (adjudicated)", "AQUSA-schema labels, final", stories, criteria))
     for backlog, label in (("g13", "planningpoker"), ("g21", "badcamp")):
         experts = {n: folder / f"{backlog}_esp{n}.csv" for n in (1, 2)}
@@ -251,11 +263,15 @@ def load_aqusa_gt(root: Path) -> list[Dataset]:
                     other_labels = aqusa_labels(rows[other][key])
                     story.baselines[f"expert {other}"] = {c: bool(k) for c, k in other_labels.items()}
                 stories.append(story)
-            datasets.append(Dataset(
-                f"{backlog} {label} (expert {n})",
-                f"AQUSA-schema labels of expert {n}, not adjudicated; baseline = expert {other}",
-                stories, criteria, (f"expert {other}",),
-            ))
+            datasets.append(
+                Dataset(
+                    f"{backlog} {label} (expert {n})",
+                    f"AQUSA-schema labels of expert {n}, not adjudicated; baseline = expert {other}",
+                    stories,
+                    criteria,
+                    (f"expert {other}",),
+                )
+            )
     return datasets
 
 
@@ -295,9 +311,12 @@ def load_ustai(root: Path) -> Dataset | None:
         backlog = f"{row['Abstract']}/{row['LLM']}"
         stories.append(Story(str(index), clean_text(row["User story"]), backlog, gold=gold))
     criteria = tuple(criterion for criterion, _ in USTAI_COLUMNS.values())
-    return Dataset("UStAI (LLM-written, human-labelled)",
-                   "human QUS labels; each (abstract, LLM) set of 10 stories analyzed as one backlog",
-                   stories, criteria)
+    return Dataset(
+        "UStAI (LLM-written, human-labelled)",
+        "human QUS labels; each (abstract, LLM) set of 10 stories analyzed as one backlog",
+        stories,
+        criteria,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- product
@@ -336,8 +355,10 @@ def run_product(dataset: Dataset, config, notes: set[str]) -> None:
 
 def ours(criterion: str, include_info: bool = True) -> Callable[[Story], bool]:
     """Predicate: backlog-health flags the story for `criterion`."""
+
     def predicted(story: Story) -> bool:
         return any(include_info or f.severity != "info" for f in story.findings.get(criterion, ()))
+
     return predicted
 
 
@@ -373,8 +394,9 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(str(c).ljust(w) if i < left else str(c).rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            str(c).ljust(w) if i < left else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
 
     print(line(headers))
     print("  ".join("-" * w for w in widths))
@@ -383,8 +405,19 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int
 
 
 def counts_row(criterion: str, system: str, counts: Counts) -> list[str]:
-    return [criterion, system, str(counts.n), str(counts.positives), str(counts.predicted), str(counts.tp),
-            str(counts.fp), str(counts.fn), fmt(counts.precision), fmt(counts.recall), fmt(counts.f1)]
+    return [
+        criterion,
+        system,
+        str(counts.n),
+        str(counts.positives),
+        str(counts.predicted),
+        str(counts.tp),
+        str(counts.fp),
+        str(counts.fn),
+        fmt(counts.precision),
+        fmt(counts.recall),
+        fmt(counts.f1),
+    ]
 
 
 HEADERS = ["criterion", "system", "n", "gold+", "pred+", "TP", "FP", "FN", "P", "R", "F1"]
@@ -405,8 +438,7 @@ def dataset_rows(dataset: Dataset, covered: dict[str, list[str]]) -> list[list[s
         else:
             why = "no rule yet" if criterion in CRITERIA else "no such criterion"
             positives = sum(1 for s in labelled if s.gold[criterion])
-            rows.append([criterion, f"not covered ({why})", str(len(labelled)), str(positives),
-                         *[""] * 7])
+            rows.append([criterion, f"not covered ({why})", str(len(labelled)), str(positives), *[""] * 7])
         for name in dataset.baselines:
             with_value = [s for s in labelled if name in s.baselines]
             rows.append(counts_row("", name, score(with_value, criterion, baseline(name, criterion))))
@@ -495,8 +527,13 @@ def target_lines(datasets: dict[str, Dataset], covered: dict[str, list[str]]) ->
                 same = [s for s in spr8.stories if name in s.baselines]
                 mine = score(same, criterion, ours(criterion)).f1 or 0.0
                 theirs = score(same, criterion, baseline(name, criterion)).f1 or 0.0
-                rows.append([f"spr8 {criterion} F1 > {name} (n={len(same)})",
-                             f"{mine:.2f} vs {theirs:.2f}", verdict(round(mine, 4) > round(theirs, 4))])
+                rows.append(
+                    [
+                        f"spr8 {criterion} F1 > {name} (n={len(same)})",
+                        f"{mine:.2f} vs {theirs:.2f}",
+                        verdict(round(mine, 4) > round(theirs, 4)),
+                    ]
+                )
     ustai = datasets.get("ustai")
     if ustai:
         for criterion in ("atomic", "unambiguous", "problem_oriented"):
@@ -524,8 +561,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     parser.add_argument("--examples", action="store_true", help="print false positives and negatives")
-    parser.add_argument("--config", type=Path, default=None,
-                        help="a backlog-health config to evaluate (default: the packaged defaults)")
+    parser.add_argument(
+        "--config", type=Path, default=None, help="a backlog-health config to evaluate (default: the packaged defaults)"
+    )
     parser.add_argument("--limit", type=int, default=N_EXAMPLES, help="examples per kind of error (with --examples)")
     parser.add_argument("--criterion", default=None, help="print examples of this criterion only")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown (for the README)")
@@ -534,8 +572,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     MARKDOWN["on"] = args.markdown
 
     if not (args.data / LABELS).is_dir():
-        print(f"no labelled data at {args.data / LABELS}; pass --data PATH to the shared data folder",
-              file=sys.stderr)
+        print(f"no labelled data at {args.data / LABELS}; pass --data PATH to the shared data folder", file=sys.stderr)
         return 2
     # NOTE: read the config from bench/ (no project config there), so a config in the current directory
     # does not change what is measured; --config evaluates a tuned one on purpose.
@@ -543,7 +580,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     covered = covered_criteria(config)
     loaded = load_all(args.data)
     if args.only:
-        loaded = {key: (value if key == args.only else ([] if key == "aqusa_gt" else None)) for key, value in loaded.items()}
+        loaded = {
+            key: (value if key == args.only else ([] if key == "aqusa_gt" else None)) for key, value in loaded.items()
+        }
     named = {key: value for key, value in loaded.items() if isinstance(value, Dataset)}
     ordered = [d for d in (loaded["spr8"], *loaded["aqusa_gt"], loaded["ustai"]) if d is not None]
 
@@ -554,8 +593,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("backlog-health accuracy on human-labelled user stories")
     print(f"data: {args.data / LABELS}")
     print("rules by criterion: " + ", ".join(f"{c} {'+'.join(ids)}" for c, ids in covered.items()))
-    print("predicted defective = at least one finding of the criterion (any severity); n = stories labelled "
-          "for the criterion; gold+ = labelled defective; P, R, F1 of the defective class; — = undefined")
+    print(
+        "predicted defective = at least one finding of the criterion (any severity); n = stories labelled "
+        "for the criterion; gold+ = labelled defective; P, R, F1 of the defective class; — = undefined"
+    )
     for note in sorted(notes):
         print(f"note: {note}")
     for dataset in ordered:

@@ -42,9 +42,7 @@ def main() -> None:
     run_plan = plan(ruleset, loaded.info.fields)
     pipeline = _pipeline(config.nlp_model, run_plan.capabilities)
     texts = [item.title for item in loaded.items]
-    print(
-        f"{len(texts)} stories · pipeline {pipeline.name} {pipeline.version} · components {pipeline.nlp.pipe_names}"
-    )
+    print(f"{len(texts)} stories · pipeline {pipeline.name} {pipeline.version} · components {pipeline.nlp.pipe_names}")
 
     def bare() -> None:
         for _ in pipeline.nlp.pipe(texts, batch_size=config.batch_size):

@@ -69,9 +69,18 @@ def browser_figures(html: Path) -> dict[str, float] | None:
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     profile = tempfile.mkdtemp(prefix="bh-bench-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,1000", f"--user-data-dir={profile}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1000",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(driver_path))
     try:
@@ -84,9 +93,7 @@ def browser_figures(html: Path) -> dict[str, float] | None:
         )
 
         def action(script: str) -> float:
-            return driver.execute_script(
-                "const t0 = performance.now();" + script + "; return performance.now() - t0;"
-            )
+            return driver.execute_script("const t0 = performance.now();" + script + "; return performance.now() - t0;")
 
         filter_ms = action(
             "const s = document.getElementById('f-crit'); s.value = s.options[1].value;"

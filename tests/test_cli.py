@@ -125,9 +125,7 @@ def test_check_reports_atomic_with_split_suggestion(run):
 
 
 def test_check_json_and_stdin(run):
-    stories = (
-        "As a user, I want to add and delete items\nAs an admin, I want to block users, so that spam stops.\n"
-    )
+    stories = "As a user, I want to add and delete items\nAs an admin, I want to block users, so that spam stops.\n"
     result = run("check", "-", "--json", stdin=stories)
     data = json.loads(result.stdout)
     assert [entry["key"] for entry in data] == ["1", "2"]

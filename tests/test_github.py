@@ -44,8 +44,10 @@ def github_site(name: str, scenario: Callable[[], object] | None = None, enterpr
     if RECORD:
         from standins.github import GitHubStandIn, Scenario
 
-        with GitHubStandIn(scenario() if scenario else Scenario(), port=PORT) as server, \
-                _VCR.use_cassette(f"{name}.yaml"):
+        with (
+            GitHubStandIn(scenario() if scenario else Scenario(), port=PORT) as server,
+            _VCR.use_cassette(f"{name}.yaml"),
+        ):
             yield server.api_url
     else:
         with _VCR.use_cassette(f"{name}.yaml"):
@@ -139,14 +141,38 @@ def test_user_project_falls_back_from_organization():
     ("name", "scenario", "token", "query", "words"),
     [
         pytest.param("error_401", _scenario(), "wrong-token", {"repo": REPO}, ["401", "GITHUB_TOKEN"], id="bad token"),
-        pytest.param("error_404", _scenario(), TOKEN, {"repo": "acme-shop/nope"}, ["404", "acme-shop/nope"],
-                     id="unknown repository"),
-        pytest.param("error_scopes", _scenario(token_scopes=("repo",)), TOKEN, {"project": "acme-shop/7"},
-                     ["read:project"], id="token without read:project"),
-        pytest.param("error_actions", _scenario(actions_token=True), TOKEN, {"project": "acme-shop/7"},
-                     ["GitHub Actions cannot read Projects"], id="Actions token"),
-        pytest.param("error_project_404", _scenario(), TOKEN, {"project": "acme-shop/99"},
-                     ["no project acme-shop/99"], id="unknown project"),
+        pytest.param(
+            "error_404",
+            _scenario(),
+            TOKEN,
+            {"repo": "acme-shop/nope"},
+            ["404", "acme-shop/nope"],
+            id="unknown repository",
+        ),
+        pytest.param(
+            "error_scopes",
+            _scenario(token_scopes=("repo",)),
+            TOKEN,
+            {"project": "acme-shop/7"},
+            ["read:project"],
+            id="token without read:project",
+        ),
+        pytest.param(
+            "error_actions",
+            _scenario(actions_token=True),
+            TOKEN,
+            {"project": "acme-shop/7"},
+            ["GitHub Actions cannot read Projects"],
+            id="Actions token",
+        ),
+        pytest.param(
+            "error_project_404",
+            _scenario(),
+            TOKEN,
+            {"project": "acme-shop/99"},
+            ["no project acme-shop/99"],
+            id="unknown project",
+        ),
     ],
 )
 def test_error_answers_are_one_clear_line(name, scenario, token, query, words):
@@ -204,8 +230,12 @@ def test_missing_token_names_the_variables(monkeypatch):
 
 
 def test_network_down_ends_quickly():
-    source = GithubSource(GithubQuery(repo=REPO, api_url="http://127.0.0.1:9", timeout=5), TOKEN,
-                          notify=lambda message: None, sleep=lambda seconds: None)
+    source = GithubSource(
+        GithubQuery(repo=REPO, api_url="http://127.0.0.1:9", timeout=5),
+        TOKEN,
+        notify=lambda message: None,
+        sleep=lambda seconds: None,
+    )
     start = time.monotonic()
     with pytest.raises(BacklogHealthError, match="cannot reach GitHub"):
         source.load()
@@ -226,8 +256,18 @@ def test_cli_github_with_snapshot(tmp_path, monkeypatch):
     with github_site("cli_repo", _scenario(issue_count=40)) as url:
         result = CliRunner().invoke(
             main,
-            ["analyze", "--github", REPO, "--github-url", url, "--json", "report.json", "--save-snapshot", "snap.json",
-             "--debug"],
+            [
+                "analyze",
+                "--github",
+                REPO,
+                "--github-url",
+                url,
+                "--json",
+                "report.json",
+                "--save-snapshot",
+                "snap.json",
+                "--debug",
+            ],
             catch_exceptions=False,
         )
     assert result.exit_code == 0, result.output
@@ -246,6 +286,9 @@ def test_odd_issues_never_abort_the_run():
     items = [source._issue_item(raw, rank) for rank, raw in enumerate((huge, empty, odd, pull), 1)]
     assert items[0] is not None and len(items[0].description) > 1_000_000
     assert items[1] is not None and items[1].title == "#2" and items[1].n_comments is None
-    assert source._issue_item({"number": 5, "title": "t", "comments": 3, "sub_issues_summary": {"total": 2}}, 5).n_subtasks == 2
+    assert (
+        source._issue_item({"number": 5, "title": "t", "comments": 3, "sub_issues_summary": {"total": 2}}, 5).n_subtasks
+        == 2
+    )
     assert items[2] is not None and items[2].estimate is None and items[2].labels == ("size: many",)
     assert items[3] is None, "pull requests are left out"

@@ -44,4 +44,6 @@ def test_report_matches_its_gold_file(result, format_, name):
     if os.environ.get("BH_UPDATE_GOLD"):
         path.write_text(produced, encoding="utf-8")
     expected = path.read_text(encoding="utf-8")
-    assert produced == expected, f"{name} differs; review it, then: BH_UPDATE_GOLD=1 python -m pytest tests/test_gold.py"
+    assert produced == expected, (
+        f"{name} differs; review it, then: BH_UPDATE_GOLD=1 python -m pytest tests/test_gold.py"
+    )

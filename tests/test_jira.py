@@ -130,14 +130,33 @@ def test_board_backlog_leaves_out_done_and_sprint_work():
 @pytest.mark.parametrize(
     ("name", "scenario", "credentials", "query", "words"),
     [
-        pytest.param("error_401", _scenario(deployment="cloud"), Credentials("po@example.com", "wrong", None),
-                     {"project": "AR"}, ["401", "JIRA_EMAIL", "JIRA_API_TOKEN"], id="rejected credentials"),
-        pytest.param("error_400", _scenario(deployment="cloud"), CLOUD, {"jql": "project = AR AND BAD_JQL"},
-                     ["400", "Error in the JQL Query"], id="bad JQL shows Jira's message"),
-        pytest.param("error_403", _scenario(deployment="cloud"), CLOUD, {"jql": "project = AR AND FORBIDDEN_JQL"},
-                     ["403", "permission"], id="forbidden"),
-        pytest.param("error_404", _scenario(deployment="cloud"), CLOUD, {"board": 999},
-                     ["404", "--jira URL"], id="unknown board"),
+        pytest.param(
+            "error_401",
+            _scenario(deployment="cloud"),
+            Credentials("po@example.com", "wrong", None),
+            {"project": "AR"},
+            ["401", "JIRA_EMAIL", "JIRA_API_TOKEN"],
+            id="rejected credentials",
+        ),
+        pytest.param(
+            "error_400",
+            _scenario(deployment="cloud"),
+            CLOUD,
+            {"jql": "project = AR AND BAD_JQL"},
+            ["400", "Error in the JQL Query"],
+            id="bad JQL shows Jira's message",
+        ),
+        pytest.param(
+            "error_403",
+            _scenario(deployment="cloud"),
+            CLOUD,
+            {"jql": "project = AR AND FORBIDDEN_JQL"},
+            ["403", "permission"],
+            id="forbidden",
+        ),
+        pytest.param(
+            "error_404", _scenario(deployment="cloud"), CLOUD, {"board": 999}, ["404", "--jira URL"], id="unknown board"
+        ),
     ],
 )
 def test_error_answers_are_one_clear_line(name, scenario, credentials, query, words):
@@ -206,8 +225,12 @@ def test_missing_credentials_name_the_variables():
 
 
 def test_network_down_ends_quickly():
-    source = JiraSource(JiraQuery(url="http://127.0.0.1:9", project="AR", timeout=5), CLOUD,
-                        notify=lambda message: None, sleep=lambda seconds: None)
+    source = JiraSource(
+        JiraQuery(url="http://127.0.0.1:9", project="AR", timeout=5),
+        CLOUD,
+        notify=lambda message: None,
+        sleep=lambda seconds: None,
+    )
     start = time.monotonic()
     with pytest.raises(BacklogHealthError, match="cannot reach Jira"):
         source.load()
@@ -232,8 +255,18 @@ def test_cli_jira_with_snapshot_then_offline(tmp_path, monkeypatch):
     with jira_site("cli_cloud", _scenario(deployment="cloud", issue_count=40)) as url:
         result = CliRunner().invoke(
             main,
-            ["analyze", "--jira", url, "--jql", "project = AR OR project = UT", "--json", "report.json",
-             "--save-snapshot", "snap.json", "--debug"],
+            [
+                "analyze",
+                "--jira",
+                url,
+                "--jql",
+                "project = AR OR project = UT",
+                "--json",
+                "report.json",
+                "--save-snapshot",
+                "snap.json",
+                "--debug",
+            ],
             catch_exceptions=False,
         )
     assert result.exit_code == 0, result.output
@@ -254,15 +287,24 @@ def test_cli_jira_with_snapshot_then_offline(tmp_path, monkeypatch):
     ("value", "expected"),
     [
         pytest.param(
-            [("com.atlassian.greenhopper.service.sprint.Sprint@1a2b[id=3,rapidViewId=1,state=CLOSED,name=Sprint 3,"
-             "goal=Ship, then test,startDate=2024-01-01]"),
-             ("com.atlassian.greenhopper.service.sprint.Sprint@9f[id=4,rapidViewId=1,state=ACTIVE,name=Sprint 4, hardening,"
-             "goal=,startDate=2024-02-01]")],
+            [
+                (
+                    "com.atlassian.greenhopper.service.sprint.Sprint@1a2b[id=3,rapidViewId=1,state=CLOSED,name=Sprint 3,"
+                    "goal=Ship, then test,startDate=2024-01-01]"
+                ),
+                (
+                    "com.atlassian.greenhopper.service.sprint.Sprint@9f[id=4,rapidViewId=1,state=ACTIVE,name=Sprint 4, hardening,"
+                    "goal=,startDate=2024-02-01]"
+                ),
+            ],
             "Sprint 4, hardening",
             id="legacy strings, commas in values, active wins",
         ),
-        pytest.param([{"id": 1, "name": "S1", "state": "closed"}, {"id": 2, "name": "S2", "state": "future"}], "S2",
-                     id="cloud objects, future before closed"),
+        pytest.param(
+            [{"id": 1, "name": "S1", "state": "closed"}, {"id": 2, "name": "S2", "state": "future"}],
+            "S2",
+            id="cloud objects, future before closed",
+        ),
         pytest.param(None, None, id="none"),
         pytest.param(["garbage"], None, id="garbage"),
     ],
@@ -299,9 +341,18 @@ def test_malformed_issues_are_skipped_not_fatal(monkeypatch):
             return []
 
     monkeypatch.setattr(source, "_client", lambda version, deployment: FakeClient())
-    monkeypatch.setattr(source, "_cloud_pages", lambda client, jql, fields: iter(
-        [{"key": "A-1", "fields": {"summary": "ok"}}, "not an issue", {"fields": {}}, {"key": "A-4", "fields": None}]
-    ))
+    monkeypatch.setattr(
+        source,
+        "_cloud_pages",
+        lambda client, jql, fields: iter(
+            [
+                {"key": "A-1", "fields": {"summary": "ok"}},
+                "not an issue",
+                {"fields": {}},
+                {"key": "A-4", "fields": None},
+            ]
+        ),
+    )
     loaded = source.load()
     assert [item.key for item in loaded.items] == ["A-1", "A-4"]
     assert len(loaded.skipped) == 2 and all("malformed" in s.reason for s in loaded.skipped)

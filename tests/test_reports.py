@@ -26,8 +26,9 @@ SAFE_LINK = BacklogItem(key="X-2", title="As a user, I want to log in.", url="ht
 
 @pytest.fixture(scope="module")
 def result():
-    loaded = Loaded(SourceInfo("file", "<b>backlog</b>.csv", None, frozenset({"title", "description"})),
-                    (HOSTILE, SAFE_LINK))
+    loaded = Loaded(
+        SourceInfo("file", "<b>backlog</b>.csv", None, frozenset({"title", "description"})), (HOSTILE, SAFE_LINK)
+    )
     return analyze(loaded, load_config())
 
 

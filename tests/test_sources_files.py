@@ -81,9 +81,7 @@ DECODING_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "name", "raw", "expected", "note"), DECODING_CASES, ids=case_ids(DECODING_CASES)
-)
+@pytest.mark.parametrize(("case", "name", "raw", "expected", "note"), DECODING_CASES, ids=case_ids(DECODING_CASES))
 def test_decoding(tmp_path, case, name, raw, expected, note):
     loaded = load_file(write(tmp_path, name, raw))
     assert titles(loaded) == expected, f"{case}: titles"
@@ -97,9 +95,9 @@ def test_decoding(tmp_path, case, name, raw, expected, note):
 
 def test_cp1252_note_says_what_to_do(tmp_path):
     path = write(tmp_path, "backlog.csv", f"title\n{SMART}\n".encode("cp1252"))
-    assert load_file(path).notes == (
-        f"{path}: not UTF-8; decoded as cp1252 — save the file as UTF-8 to be sure",
-    ), "cp1252: the note names file, encoding and fix"
+    assert load_file(path).notes == (f"{path}: not UTF-8; decoded as cp1252 — save the file as UTF-8 to be sure",), (
+        "cp1252: the note names file, encoding and fix"
+    )
 
 
 # ---------------------------------------------------------------- .txt

@@ -103,17 +103,28 @@ def test_repo_issues_page_through_link_headers(site):
     assert all("pull_request" not in i._rawData for i in issues if i not in prs)
     assert {i.state for i in issues} == {"open", "closed"}
     default = list(repo.get_issues())
-    assert len(default) == sum(1 for i in site.scenario.issues if i["state"] == "open") and {i.state for i in default} == {"open"}
+    assert len(default) == sum(1 for i in site.scenario.issues if i["state"] == "open") and {
+        i.state for i in default
+    } == {"open"}
 
     headers = {"Authorization": f"token {site.scenario.token}"}
-    answer = requests.get(site.api_url + ISSUES_PATH, params={"state": "all", "per_page": 100, "page": 2}, headers=headers)
+    answer = requests.get(
+        site.api_url + ISSUES_PATH, params={"state": "all", "per_page": 100, "page": 2}, headers=headers
+    )
     links = [LINK.match(part).groupdict() for part in answer.headers["link"].split(", ")]
     base = f"{site.url}/repositories/{github_data.REPO_ID}/issues?state=all&per_page=100&page="
-    assert links == [{"url": base + "1", "rel": "prev"}, {"url": base + "3", "rel": "next"},
-                     {"url": base + "3", "rel": "last"}, {"url": base + "1", "rel": "first"}]
+    assert links == [
+        {"url": base + "1", "rel": "prev"},
+        {"url": base + "3", "rel": "next"},
+        {"url": base + "3", "rel": "last"},
+        {"url": base + "1", "rel": "first"},
+    ]
     for name in ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "x-ratelimit-used"):
         assert answer.headers[name].isdigit()
-    assert answer.headers["x-ratelimit-resource"] == "core" and answer.headers["x-oauth-scopes"] == "read:org, read:project, repo"
+    assert (
+        answer.headers["x-ratelimit-resource"] == "core"
+        and answer.headers["x-oauth-scopes"] == "read:org, read:project, repo"
+    )
     capped = requests.get(site.api_url + ISSUES_PATH, params={"state": "all", "per_page": 500}, headers=headers)
     assert len(capped.json()) == 100
     assert gh.rate_limiting[1] == 5000 and gh.rate_limiting[0] < 5000
@@ -122,7 +133,9 @@ def test_repo_issues_page_through_link_headers(site):
 def test_filters_labels_milestone_type_since_and_sort(site):
     repo = client(site).get_repo(FULL)
     both = list(repo.get_issues(state="all", labels=["priority: high", "bug"]))
-    expected = [i for i in site.scenario.issues if {"priority: high", "bug"} <= {label["name"] for label in i["labels"]}]
+    expected = [
+        i for i in site.scenario.issues if {"priority: high", "bug"} <= {label["name"] for label in i["labels"]}
+    ]
     assert 0 < len(both) == len(expected)
     assert all({"priority: high", "bug"} <= {label.name for label in i.labels} for i in both)
     assert site.requests[-1].query["labels"] == ["priority: high,bug"]
@@ -180,8 +193,9 @@ def test_enterprise_base_url(shared_data):
         with pytest.raises(GithubException) as relative:  # a relative "/graphql" gets the /api/v3 prefix: 404
             gh.requester.requestJsonAndCheck("POST", "/graphql", input={"query": "{ viewer { login } }"})
         assert relative.value.status == 404 and ghes.requests[-1].path == "/api/v3/graphql"
-        _, viewer = gh.requester.requestJsonAndCheck("POST", gh.requester.graphql_url,
-                                                     input={"query": "{ viewer { login } }"})
+        _, viewer = gh.requester.requestJsonAndCheck(
+            "POST", gh.requester.graphql_url, input={"query": "{ viewer { login } }"}
+        )
         assert viewer == {"data": {"viewer": {"login": github_data.LOGIN}}}
         root = requests.get(ghes.url + f"/repos/{FULL}", headers={"Authorization": f"token {ghes.scenario.token}"})
         assert root.status_code == 404 and root.headers["content-type"].startswith("text/html")
@@ -219,18 +233,35 @@ def test_graphql_errors_in_githubs_shape(site):
     with pytest.raises(GithubException) as no_org:
         gh.requester.graphql_query(PROJECT_QUERY, {"owner": "nobody-here", "number": 7})
     assert no_org.value.status == 404  # PyGithub maps a single NOT_FOUND error to UnknownObjectException
-    assert no_org.value.data == {"data": {"organization": None}, "errors": [
-        {"type": "NOT_FOUND", "path": ["organization"], "locations": [{"line": 3, "column": 3}],
-         "message": "Could not resolve to an Organization with the login of 'nobody-here'."}]}
-    _, raw = gh.requester.requestJsonAndCheck("POST", "/graphql", input={
-        "query": PROJECT_QUERY, "variables": {"owner": OWNER, "number": 99}})
+    assert no_org.value.data == {
+        "data": {"organization": None},
+        "errors": [
+            {
+                "type": "NOT_FOUND",
+                "path": ["organization"],
+                "locations": [{"line": 3, "column": 3}],
+                "message": "Could not resolve to an Organization with the login of 'nobody-here'.",
+            }
+        ],
+    }
+    _, raw = gh.requester.requestJsonAndCheck(
+        "POST", "/graphql", input={"query": PROJECT_QUERY, "variables": {"owner": OWNER, "number": 99}}
+    )
     assert raw["data"] == {"organization": {"projectV2": None}}
     assert raw["errors"][0]["type"] == "NOT_FOUND" and raw["errors"][0]["path"] == ["organization", "projectV2"]
-    _, bad = gh.requester.requestJsonAndCheck("POST", "/graphql", input={
-        "query": "{ organization(login: \"x\") { projectV2(number: 1) { itemz(first: 1) { totalCount } } } }"})
+    _, bad = gh.requester.requestJsonAndCheck(
+        "POST",
+        "/graphql",
+        input={"query": '{ organization(login: "x") { projectV2(number: 1) { itemz(first: 1) { totalCount } } } }'},
+    )
     assert "data" not in bad and bad["errors"][0]["message"] == "Field 'itemz' doesn't exist on type 'ProjectV2'"
-    _, unbounded = gh.requester.requestJsonAndCheck("POST", "/graphql", input={
-        "query": 'query { organization(login: "' + OWNER + '") { projectV2(number: 7) { items { totalCount } } } }'})
+    _, unbounded = gh.requester.requestJsonAndCheck(
+        "POST",
+        "/graphql",
+        input={
+            "query": 'query { organization(login: "' + OWNER + '") { projectV2(number: 7) { items { totalCount } } } }'
+        },
+    )
     assert unbounded["errors"][0]["type"] == "MISSING_PAGINATION_BOUNDARIES"
     with GitHubStandIn(Scenario(owner_kind="user", issue_count=5, project_item_count=3)) as personal:
         user_query = PROJECT_QUERY.replace("organization(", "user(").replace('["organization"]', '["user"]')
@@ -249,31 +280,43 @@ def test_missing_project_scope_and_actions_token(shared_data):
         assert scopes.value.status == 400  # PyGithub raises any other GraphQL error as a 400
         errors = scopes.value.data["errors"]
         assert "data" not in scopes.value.data and {e["type"] for e in errors} == {"INSUFFICIENT_SCOPES"}
-        assert errors[0]["message"].startswith("Your token has not been granted the required scopes to execute this "
-                                               "query. The 'projectV2' field requires one of the following scopes: "
-                                               "['read:project'], but your token has only been granted the: "
-                                               "['read:org', 'repo'] scopes.")
+        assert errors[0]["message"].startswith(
+            "Your token has not been granted the required scopes to execute this "
+            "query. The 'projectV2' field requires one of the following scopes: "
+            "['read:project'], but your token has only been granted the: "
+            "['read:org', 'repo'] scopes."
+        )
     with GitHubStandIn(Scenario(issue_count=5, project_item_count=3, actions_token=True)) as actions:
         gh = client(actions)
         assert len(list(gh.get_repo(FULL).get_issues())) > 0
         with pytest.raises(GithubException) as forbidden:
             _ = gh.get_user().login
-        assert forbidden.value.status == 403 and forbidden.value.data["message"] == "Resource not accessible by integration"
-        _, raw = gh.requester.requestJsonAndCheck("POST", "/graphql", input={
-            "query": PROJECT_QUERY, "variables": {"owner": OWNER, "number": 7}})
+        assert (
+            forbidden.value.status == 403
+            and forbidden.value.data["message"] == "Resource not accessible by integration"
+        )
+        _, raw = gh.requester.requestJsonAndCheck(
+            "POST", "/graphql", input={"query": PROJECT_QUERY, "variables": {"owner": OWNER, "number": 7}}
+        )
         assert raw["data"] == {"organization": {"projectV2": None}}
-        assert raw["errors"][0]["type"] == "FORBIDDEN" and raw["errors"][0]["message"] == "Resource not accessible by integration"
+        assert (
+            raw["errors"][0]["type"] == "FORBIDDEN"
+            and raw["errors"][0]["message"] == "Resource not accessible by integration"
+        )
         assert "x-oauth-scopes" not in {k.lower() for k in actions_headers(actions)}
 
 
 def actions_headers(site: GitHubStandIn) -> dict[str, str]:
-    return dict(requests.get(site.api_url + f"/repos/{FULL}", headers={"Authorization": f"token {site.scenario.token}"}).headers)
+    return dict(
+        requests.get(site.api_url + f"/repos/{FULL}", headers={"Authorization": f"token {site.scenario.token}"}).headers
+    )
 
 
 def test_secondary_rate_limit_403_with_retry_after(site, monkeypatch):
     naps = []
-    monkeypatch.setattr(urllib3.util.retry, "time", SimpleNamespace(sleep=naps.append, time=time.time,
-                                                                     monotonic=time.monotonic))
+    monkeypatch.setattr(
+        urllib3.util.retry, "time", SimpleNamespace(sleep=naps.append, time=time.time, monotonic=time.monotonic)
+    )
     gh, before = client(site, retry=GithubRetry(total=3)), site.count(f"/repos/{FULL}")
     site.add_faults(f"/repos/{FULL}", secondary_rate_limit(retry_after=7))
     assert gh.get_repo(FULL).full_name == FULL
@@ -284,7 +327,8 @@ def test_secondary_rate_limit_403_with_retry_after(site, monkeypatch):
         bounded.get_repo(FULL)
     assert limited.value.status == 403 and type(limited.value).__name__ == "RateLimitExceededException"
     assert limited.value.headers["retry-after"] == "60" and limited.value.data["message"].startswith(
-        "You have exceeded a secondary rate limit")
+        "You have exceeded a secondary rate limit"
+    )
     site.add_faults("/graphql", Fault(status=429, headers={"retry-after": "3"}))
     naps.clear()
     assert graphql_pages(client(site, retry=GithubRetry(total=3)))[0]["totalCount"] == 250 and naps == [3]
@@ -311,8 +355,16 @@ def test_lazy_attributes_cost_a_request_each(site):
     issue = next(i for i in issues if "/issues/" in i.html_url and i.type is not None)
     pull = next(i for i in issues if "/pull/" in i.html_url)
     before = len(site.requests)
-    assert (issue.title, issue.number, issue.labels, issue.milestone, issue.type.name, issue.sub_issues_summary.total,
-            pull.pull_request.html_url, issue._rawData.get("pull_request")) and len(site.requests) == before
+    assert (
+        issue.title,
+        issue.number,
+        issue.labels,
+        issue.milestone,
+        issue.type.name,
+        issue.sub_issues_summary.total,
+        pull.pull_request.html_url,
+        issue._rawData.get("pull_request"),
+    ) and len(site.requests) == before
     assert issue.pull_request is None and len(site.requests) == before + 1  # an issue has no "pull_request" key
     assert site.requests[-1].path == f"{ISSUES_PATH}/{issue.number}"
     other = next(i for i in issues if i is not issue and "/issues/" in i.html_url)
@@ -338,8 +390,12 @@ def test_network_faults(site):
 
 def test_vcrpy_records_without_the_token_and_replays(site, tmp_path):
     vcr = pytest.importorskip("vcr")
-    recorder = vcr.VCR(cassette_library_dir=str(tmp_path), filter_headers=["authorization"],
-                       record_mode="once", match_on=["method", "uri", "body"])
+    recorder = vcr.VCR(
+        cassette_library_dir=str(tmp_path),
+        filter_headers=["authorization"],
+        record_mode="once",
+        match_on=["method", "uri", "body"],
+    )
     with recorder.use_cassette("issues.yaml"):
         live = [i.number for i in client(site).get_repo(FULL).get_issues(state="all")]
     cassette = (tmp_path / "issues.yaml").read_text()
@@ -353,10 +409,13 @@ def test_vcrpy_records_without_the_token_and_replays(site, tmp_path):
 
 def test_credentials_are_never_echoed(site):
     secret, token = "fake-gh-token-must-not-echo-77aa", site.scenario.token
-    answers = [requests.get(site.api_url + "/user", headers={"Authorization": f"token {secret}"}),
-               requests.get(site.api_url + "/nope", headers={"Authorization": f"token {token}"}),
-               requests.post(site.graphql_url, json={"query": "{ viewer { login nope } }"},
-                             headers={"Authorization": f"bearer {token}"})]
+    answers = [
+        requests.get(site.api_url + "/user", headers={"Authorization": f"token {secret}"}),
+        requests.get(site.api_url + "/nope", headers={"Authorization": f"token {token}"}),
+        requests.post(
+            site.graphql_url, json={"query": "{ viewer { login nope } }"}, headers={"Authorization": f"bearer {token}"}
+        ),
+    ]
     assert [a.status_code for a in answers] == [401, 404, 200]
     for answer in answers:
         assert secret not in answer.text and token not in answer.text
@@ -373,7 +432,12 @@ def test_builders_take_their_texts_from_the_real_data(shared_data):
     assert 40 < sum("pull_request" in i for i in issues) < 80
     names = Counter(label["name"] for i in issues for label in i["labels"])
     assert {"priority: high", "size: 5", "estimate/3", "bug", "enhancement"} <= set(names)
-    assert {(i["type"] or {}).get("name") for i in issues if "pull_request" not in i} == {"Bug", "Task", "Feature", None}
+    assert {(i["type"] or {}).get("name") for i in issues if "pull_request" not in i} == {
+        "Bug",
+        "Task",
+        "Feature",
+        None,
+    }
     assert any(i["sub_issues_summary"]["total"] for i in issues if "pull_request" not in i)
     bodies = [i["body"] or "" for i in issues]
     for marker in ("### Acceptance Criteria", "- [ ] ", "Given ", "<!--", "```"):
@@ -384,4 +448,6 @@ def test_builders_take_their_texts_from_the_real_data(shared_data):
     kinds = Counter(i["type"] for i in project["items"])
     assert set(kinds) == {"ISSUE", "PULL_REQUEST", "DRAFT_ISSUE"}
     recorded = github_data.gr2m("api.items.list")[0]["response"]["data"]["data"]["userOrOrganization"]["projectV2"]
-    assert {f["id"].split("_")[0] for f in project["fields"]} == {f["id"].split("_")[0] for f in recorded["fields"]["nodes"]}
+    assert {f["id"].split("_")[0] for f in project["fields"]} == {
+        f["id"].split("_")[0] for f in recorded["fields"]["nodes"]
+    }

@@ -19,8 +19,10 @@ from standins.jira import Fault, JiraStandIn, Scenario
 CLOUD_FIELDS = ["summary", "description", "status", "customfield_10016", "customfield_10020", "parent"]
 DC_FIELDS = ["summary", "description", "status", "customfield_10106", "customfield_10104", "customfield_10101"]
 JIRA_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}$")
-LEGACY_SPRINT = re.compile(r"^com\.atlassian\.greenhopper\.service\.sprint\.Sprint@[0-9a-f]+\[id=\d+,rapidViewId=\d+,"
-                           r"state=(CLOSED|ACTIVE|FUTURE),name=[^,]+,.*\]$")
+LEGACY_SPRINT = re.compile(
+    r"^com\.atlassian\.greenhopper\.service\.sprint\.Sprint@[0-9a-f]+\[id=\d+,rapidViewId=\d+,"
+    r"state=(CLOSED|ACTIVE|FUTURE),name=[^,]+,.*\]$"
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +55,12 @@ def test_server_info_and_fields(cloud_site, dc_site):
     assert dc.server_info()["deploymentType"] == "Server" and dc._version == (9, 12, 0) and not dc._is_cloud
     by_name = {f["name"]: f for f in cloud.fields()}
     assert by_name["Story point estimate"]["id"] == "customfield_10016"
-    assert by_name["Sprint"]["schema"] == {"type": "array", "items": "json",
-                                           "custom": "com.pyxis.greenhopper.jira:gh-sprint", "customId": 10020}
+    assert by_name["Sprint"]["schema"] == {
+        "type": "array",
+        "items": "json",
+        "custom": "com.pyxis.greenhopper.jira:gh-sprint",
+        "customId": 10020,
+    }
     assert {"Summary", "Description", "Parent", "Rank"} <= set(by_name)
     assert {f["name"]: f["id"] for f in dc.fields()}["Epic Link"] == "customfield_10101"
 
@@ -63,8 +69,13 @@ def test_cloud_enhanced_search_pages_with_tokens(cloud_site):
     jc, before = client(cloud_site), cloud_site.count("/rest/api/2/search/jql")
     token, pages = None, []
     while True:
-        page = jc.enhanced_search_issues("project in (AR, UT) ORDER BY Rank", nextPageToken=token, maxResults=100,
-                                         fields=list(CLOUD_FIELDS), json_result=True)
+        page = jc.enhanced_search_issues(
+            "project in (AR, UT) ORDER BY Rank",
+            nextPageToken=token,
+            maxResults=100,
+            fields=list(CLOUD_FIELDS),
+            json_result=True,
+        )
         pages.append(page)
         token = page.get("nextPageToken")
         if page["isLast"]:
@@ -82,12 +93,16 @@ def test_cloud_enhanced_search_pages_with_tokens(cloud_site):
 
 def test_cloud_v3_post_search_returns_adf_and_default_is_ids_only(cloud_site):
     jc = client(cloud_site, options={"rest_api_version": "3"})
-    page = jc.enhanced_search_issues("project = AR", maxResults=20, fields=["description", "created"],
-                                     json_result=True, use_post=True)
+    page = jc.enhanced_search_issues(
+        "project = AR", maxResults=20, fields=["description", "created"], json_result=True, use_post=True
+    )
     descriptions = [i["fields"]["description"] for i in page["issues"] if i["fields"]["description"]]
     assert descriptions and all(d["type"] == "doc" and d["version"] == 1 for d in descriptions)
     assert all(JIRA_TIME.match(i["fields"]["created"]) for i in page["issues"])
-    assert cloud_site.requests[-1].method == "POST" and cloud_site.requests[-1].body["fields"] == ["description", "created"]
+    assert cloud_site.requests[-1].method == "POST" and cloud_site.requests[-1].body["fields"] == [
+        "description",
+        "created",
+    ]
     bare = jc._get_json("search/jql", params={"jql": "project = UT"})
     assert bare == {"issues": [{"id": i["id"]} for i in bare["issues"]], "isLast": True}
     assert len(bare["issues"]) == jc.approximate_issue_count("project = UT") == in_project(cloud_site, "UT") > 0
@@ -96,14 +111,22 @@ def test_cloud_v3_post_search_returns_adf_and_default_is_ids_only(cloud_site):
 def test_datacenter_search_pages_with_start_at(dc_site):
     jc, start, pages = client(dc_site), 0, []
     while True:
-        page = jc.search_issues("project in (XD, JSW) ORDER BY Rank", startAt=start, maxResults=100,
-                                fields=list(DC_FIELDS), json_result=True)
+        page = jc.search_issues(
+            "project in (XD, JSW) ORDER BY Rank",
+            startAt=start,
+            maxResults=100,
+            fields=list(DC_FIELDS),
+            json_result=True,
+        )
         pages.append(page)
         start += len(page["issues"])
         if start >= page["total"]:
             break
     assert [(p["startAt"], p["maxResults"], p["total"], len(p["issues"])) for p in pages] == [
-        (0, 100, 230, 100), (100, 100, 230, 100), (200, 100, 230, 30)]
+        (0, 100, 230, 100),
+        (100, 100, 230, 100),
+        (200, 100, 230, 30),
+    ]
     issues = [i for p in pages for i in p["issues"]]
     assert all(set(i["fields"]) == set(DC_FIELDS) for i in issues)
     sprints = [s for i in issues for s in i["fields"]["customfield_10104"] or []]
@@ -149,8 +172,9 @@ def test_429_with_retry_after_then_success(cloud_site, monkeypatch):
 
 def test_network_faults(dc_site):
     jc = client(dc_site, max_retries=0, timeout=0.3)
-    dc_site.add_faults("/rest/api/2/myself", Fault(reset=True), Fault(truncate=True), Fault(delay=0.6),
-                       Fault(status=503))
+    dc_site.add_faults(
+        "/rest/api/2/myself", Fault(reset=True), Fault(truncate=True), Fault(delay=0.6), Fault(status=503)
+    )
     with pytest.raises(requests.exceptions.ConnectionError):
         jc.myself()
     with pytest.raises(ValueError):  # requests' JSONDecodeError
@@ -165,8 +189,12 @@ def test_network_faults(dc_site):
 
 def test_jql_errors_and_selection(cloud_site):
     jc = client(cloud_site)
-    cases = {"project = AR AND BAD_JQL": (400, "Error in the JQL Query"), "project = AR AND FORBIDDEN_JQL": (403, ""),
-             "project = NOPE": (400, "does not exist for the field 'project'"), "ORDER BY Rank": (400, "Unbounded")}
+    cases = {
+        "project = AR AND BAD_JQL": (400, "Error in the JQL Query"),
+        "project = AR AND FORBIDDEN_JQL": (403, ""),
+        "project = NOPE": (400, "does not exist for the field 'project'"),
+        "ORDER BY Rank": (400, "Unbounded"),
+    }
     for jql, (status, text) in cases.items():
         with pytest.raises(JIRAError) as error:
             jc.enhanced_search_issues(jql, fields=["summary"], json_result=True)
@@ -185,8 +213,10 @@ def test_agile_board_endpoints(cloud_site):
     assert jc._get_json("filter/10001")["jql"].startswith("project = AR")
     assert [s.state for s in jc.sprints(1, state="closed")] == ["closed"] * 5
     assert jc._get_json("board/1/backlog", params={"maxResults": 500}, base=jc.AGILE_BASE_URL)["maxResults"] == 100
-    pages = [jc._get_json("board/1/backlog", params={"startAt": start, "maxResults": 40}, base=jc.AGILE_BASE_URL)
-             for start in range(0, 250, 40)]
+    pages = [
+        jc._get_json("board/1/backlog", params={"startAt": start, "maxResults": 40}, base=jc.AGILE_BASE_URL)
+        for start in range(0, 250, 40)
+    ]
     backlog = [i for p in pages for i in p["issues"]]
     assert 40 < len(backlog) == pages[0]["total"] < in_project(cloud_site, "AR")
     for issue in backlog:
@@ -205,17 +235,22 @@ def test_field_names_and_acceptance_criteria_field_are_configurable(shared_data)
         wanted = ["customfield_10028", "customfield_10016", "customfield_12310243"]
         adf = v3.enhanced_search_issues("project = AR", maxResults=100, fields=wanted, json_result=True)["issues"]
         wiki = v2.enhanced_search_issues("project = AR", maxResults=100, fields=wanted, json_result=True)["issues"]
-        assert any(i["fields"]["customfield_10028"] for i in adf) and not any(i["fields"]["customfield_10016"] for i in adf)
+        assert any(i["fields"]["customfield_10028"] for i in adf) and not any(
+            i["fields"]["customfield_10016"] for i in adf
+        )
         assert {type(i["fields"]["customfield_12310243"]) for i in adf} == {dict, type(None)}
         assert {type(i["fields"]["customfield_12310243"]) for i in wiki} == {str, type(None)}
 
 
 def test_credentials_are_never_echoed(dc_site):
     secret, pat = "fake-token-must-not-echo-91f3", dc_site.scenario.pat
-    answers = [requests.get(dc_site.url + "/rest/api/2/myself", headers={"Authorization": f"Bearer {secret}"}),
-               requests.get(dc_site.url + "/rest/api/2/nope", headers={"Authorization": f"Bearer {pat}"}),
-               requests.get(dc_site.url + "/rest/api/2/search", params={"jql": "BAD_JQL"},
-                            headers={"Authorization": f"Bearer {pat}"})]
+    answers = [
+        requests.get(dc_site.url + "/rest/api/2/myself", headers={"Authorization": f"Bearer {secret}"}),
+        requests.get(dc_site.url + "/rest/api/2/nope", headers={"Authorization": f"Bearer {pat}"}),
+        requests.get(
+            dc_site.url + "/rest/api/2/search", params={"jql": "BAD_JQL"}, headers={"Authorization": f"Bearer {pat}"}
+        ),
+    ]
     assert [a.status_code for a in answers] == [401, 404, 400]
     for answer in answers:
         assert secret not in answer.text and pat not in answer.text

@@ -102,9 +102,7 @@ def test_abbreviations_do_not_split_sentences():
 
 
 def test_templates_compare_equal_across_articles():
-    assert (
-        parse_story("As an admin, I want to x.").template == parse_story("As a user, I want to y.").template
-    )
+    assert parse_story("As an admin, I want to x.").template == parse_story("As a user, I want to y.").template
     assert parse_story("As a user, I can y.").template != parse_story("As a user, I want to y.").template
 
 
@@ -178,8 +176,10 @@ def test_prose_in_descriptions_is_not_a_story(title, description):
 
 
 def test_gherkin_narrative_in_description():
-    description = "Feature: notifications\nIn order to be notified\nAs a user\nI need to update my preferences\n\n" \
-                  "Scenario: Update\nGiven I log in"
+    description = (
+        "Feature: notifications\nIn order to be notified\nAs a user\nI need to update my preferences\n\n"
+        "Scenario: Update\nGiven I log in"
+    )
     story = find_story("Notifications", description)
     assert story is not None
     assert (story.role, story.means, story.ends) == ("user", "update my preferences", "be notified")

@@ -25,11 +25,32 @@ FAIL_ON = ("error", "warning")
 _TOP_KEYS = {"story_types", "fail_under", "fail_on", "nlp", "rules", "jira", "github", "planning", "history"}
 _PLANNING_KEYS = {"items": int, "sprints": (int, float), "velocity": (int, float)}
 _NLP_KEYS = {"model", "batch_size"}
-_JIRA_KEYS = {"url": str, "jql": str, "project": str, "board": int, "deployment": str, "fields": dict,
-              "timeout": (int, float), "max_retries": int, "max_wait": (int, float)}
-_GITHUB_KEYS = {"url": str, "repo": str, "project": str, "state": str, "labels": list, "milestone": str,
-                "include_done": bool, "fields": dict, "estimate_label": str, "priority_label": str,
-                "timeout": (int, float), "max_retries": int, "max_wait": (int, float)}
+_JIRA_KEYS = {
+    "url": str,
+    "jql": str,
+    "project": str,
+    "board": int,
+    "deployment": str,
+    "fields": dict,
+    "timeout": (int, float),
+    "max_retries": int,
+    "max_wait": (int, float),
+}
+_GITHUB_KEYS = {
+    "url": str,
+    "repo": str,
+    "project": str,
+    "state": str,
+    "labels": list,
+    "milestone": str,
+    "include_done": bool,
+    "fields": dict,
+    "estimate_label": str,
+    "priority_label": str,
+    "timeout": (int, float),
+    "max_retries": int,
+    "max_wait": (int, float),
+}
 _SECRET_KEYS = {"token", "api_token", "pat", "password", "email", "secret", "auth"}
 
 
@@ -97,9 +118,7 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
     _check_type(origin, "nlp", nlp, dict, "a table")
     unknown = sorted(set(nlp) - _NLP_KEYS)
     if unknown:
-        raise ConfigError(
-            f"{origin}: unknown key 'nlp.{unknown[0]}' (allowed: {', '.join(sorted(_NLP_KEYS))})"
-        )
+        raise ConfigError(f"{origin}: unknown key 'nlp.{unknown[0]}' (allowed: {', '.join(sorted(_NLP_KEYS))})")
     if "model" in nlp:
         _check_type(origin, "nlp.model", nlp["model"], str, "a spaCy pipeline package name")
         changes["nlp_model"] = _installed_model(nlp["model"], origin)
@@ -147,9 +166,7 @@ def _planning_settings(section: Any, origin: str) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for key, value in section.items():
         if key not in _PLANNING_KEYS:
-            raise ConfigError(
-                f"{origin}: unknown key 'planning.{key}' (allowed: {', '.join(sorted(_PLANNING_KEYS))})"
-            )
+            raise ConfigError(f"{origin}: unknown key 'planning.{key}' (allowed: {', '.join(sorted(_PLANNING_KEYS))})")
         _check_type(origin, f"planning.{key}", value, _PLANNING_KEYS[key], "a positive number")
         if value <= 0:
             raise ConfigError(f"{origin}: 'planning.{key}' must be a positive number, not {value}")
@@ -194,7 +211,9 @@ def _github_settings(section: Any, origin: str) -> dict[str, Any]:
         raise ConfigError(f"{origin}: 'github.state' must be open, closed or all")
     for role in section.get("fields", {}):
         if role not in {"status", "priority", "estimate", "iteration"}:
-            raise ConfigError(f"{origin}: unknown key 'github.fields.{role}' (allowed: estimate, iteration, priority, status)")
+            raise ConfigError(
+                f"{origin}: unknown key 'github.fields.{role}' (allowed: estimate, iteration, priority, status)"
+            )
     for key in ("estimate_label", "priority_label"):
         if key in section:
             try:
@@ -213,9 +232,7 @@ def _installed_model(name: str, origin: str) -> str | None:
     except (ImportError, ValueError):
         found = False
     if not found:
-        raise ConfigError(
-            f"{origin}: nlp.model '{name}' is not installed; install it with pip or remove the setting"
-        )
+        raise ConfigError(f"{origin}: nlp.model '{name}' is not installed; install it with pip or remove the setting")
     return name
 
 
@@ -254,8 +271,6 @@ def load_config(explicit: Path | None = None, directory: Path | None = None) -> 
             continue
         section = _section(path, _read_toml(path))
         if section is None:
-            raise ConfigError(
-                f"{path}: no [tool.backlog-health] table; add one or pass a backlog-health.toml"
-            )
+            raise ConfigError(f"{path}: no [tool.backlog-health] table; add one or pass a backlog-health.toml")
         config = _merge(config, section, str(path), path.parent)
     return config

@@ -53,9 +53,7 @@ def plan(ruleset: RuleSet, source_fields: frozenset[str] | None = None) -> Plan:
     """Decide which enabled rules can run on a source that fills `source_fields` (None: all fields)."""
     running, skipped = [], []
     for rule in ruleset.enabled:
-        missing = [
-            name for name in rule.requires_fields if source_fields is not None and name not in source_fields
-        ]
+        missing = [name for name in rule.requires_fields if source_fields is not None and name not in source_fields]
         if missing:
             skipped.append((rule.id, f"the source has no {', '.join(missing)}"))
         else:
@@ -91,9 +89,7 @@ def analyze(
     ruleset = ruleset or build_rules(config)
     run_plan = plan(ruleset, loaded.info.fields or None)
     pipeline = _pipeline(config.nlp_model, run_plan.capabilities)
-    unmet = tuple(
-        rule.id for rule in run_plan.rules if not kinds()[rule.kind].requires <= pipeline.capabilities
-    )
+    unmet = tuple(rule.id for rule in run_plan.rules if not kinds()[rule.kind].requires <= pipeline.capabilities)
     rules = tuple(rule for rule in run_plan.rules if rule.id not in unmet)
     notes = list(loaded.notes)
     notes += [f"{rule_id} skipped: {reason}" for rule_id, reason in run_plan.skipped]
@@ -187,9 +183,7 @@ def _contexts(
     prepared = _untyped_as_stories(prepared, notes)
     # NOTE: only story items are parsed by spaCy: bug reports and tasks need no story checks.
     texts = [
-        (story.text if story else clean_story_text(item.title))
-        for item, story, _, is_story in prepared
-        if is_story
+        (story.text if story else clean_story_text(item.title)) for item, story, _, is_story in prepared if is_story
     ]
     docs = iter(pipeline.nlp.pipe(texts, batch_size=config.batch_size))
     contexts = []
@@ -221,9 +215,7 @@ def _run_checks(
             except Exception as error:
                 if strict:
                     raise
-                notes.append(
-                    f"{rule.id} failed on this backlog and was skipped: {type(error).__name__}: {error}"
-                )
+                notes.append(f"{rule.id} failed on this backlog and was skipped: {type(error).__name__}: {error}")
             continue
         failures = []
         for index, ctx in enumerate(contexts):
@@ -236,7 +228,5 @@ def _run_checks(
                     raise
                 failures.append(f"{ctx.item.key} ({type(error).__name__}: {error})")
         if failures:
-            notes.append(
-                f"{rule.id} failed on {len(failures)} item(s) and skipped them: {', '.join(failures[:3])}"
-            )
+            notes.append(f"{rule.id} failed on {len(failures)} item(s) and skipped them: {', '.join(failures[:3])}")
     return findings

@@ -70,9 +70,7 @@ class BacklogItem:
     subtasks: tuple[str, ...] = ()  # keys of its sub-tasks / sub-issues
     n_subtasks: int | None = None  # number of sub-tasks / sub-issues, when only the count is known
     n_comments: int | None = None  # number of comments, when the source says
-    acceptance_criteria_field: str | None = (
-        None  # a dedicated acceptance-criteria field, when the source has one
-    )
+    acceptance_criteria_field: str | None = None  # a dedicated acceptance-criteria field, when the source has one
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (the snapshot format of a JSON report's `items`)."""

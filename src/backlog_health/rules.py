@@ -113,11 +113,7 @@ def normalize_terms(value: Any, error: Any) -> dict[str, str]:
         value = {term: "" for term in value}
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
         raise error("a lexicon must be a list of terms or a mapping of term to question")
-    return {
-        str(term).strip().lower(): str(question or "")
-        for term, question in value.items()
-        if str(term).strip()
-    }
+    return {str(term).strip().lower(): str(question or "") for term, question in value.items() if str(term).strip()}
 
 
 def _validate_params(path: Path, rule_id: str, kind: Kind, given: Any, base: Path) -> dict[str, Any]:
@@ -128,9 +124,7 @@ def _validate_params(path: Path, rule_id: str, kind: Kind, given: Any, base: Pat
     unknown = sorted(set(given) - set(kind.params))
     if unknown:
         allowed = ", ".join(sorted(kind.params)) or "none"
-        raise _fail(
-            path, rule_id, f"unknown parameter '{unknown[0]}' for kind '{kind.name}' (allowed: {allowed})"
-        )
+        raise _fail(path, rule_id, f"unknown parameter '{unknown[0]}' for kind '{kind.name}' (allowed: {allowed})")
     params: dict[str, Any] = {}
     for name, spec in kind.params.items():
         if name not in given:
@@ -144,9 +138,7 @@ def _validate_params(path: Path, rule_id: str, kind: Kind, given: Any, base: Pat
         elif not isinstance(value, spec.type) or (spec.type is int and isinstance(value, bool)):
             raise _fail(path, rule_id, f"parameter '{name}' must be {_type_name(spec.type)}, not {value!r}")
         if spec.choices and value not in spec.choices:
-            raise _fail(
-                path, rule_id, f"parameter '{name}' must be one of {', '.join(map(str, spec.choices))}"
-            )
+            raise _fail(path, rule_id, f"parameter '{name}' must be one of {', '.join(map(str, spec.choices))}")
         params[name] = value
     return params
 
@@ -187,9 +179,7 @@ def load_rule(path: Path, base: Path) -> Rule:
         raise _fail(path, None, "a rule file must be a YAML mapping")
     rule_id = data.get("id")
     if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
-        raise _fail(
-            path, None, f"'id' must be two capital letters and two digits, like AM01 (got {rule_id!r})"
-        )
+        raise _fail(path, None, f"'id' must be two capital letters and two digits, like AM01 (got {rule_id!r})")
     if path.stem != rule_id:
         raise _fail(path, rule_id, f"the file must be named {rule_id}.yaml")
     unknown = sorted(set(data) - set(_REQUIRED_KEYS) - set(_OPTIONAL_KEYS))

@@ -51,19 +51,29 @@ from .github_data import API, WEB
 Json = dict[str, Any]
 
 DOCS = "https://docs.github.com"
-SECONDARY = ("You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach "
-             "out to GitHub Support for help, please include the request ID {rid}.")
+SECONDARY = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach "
+    "out to GitHub Support for help, please include the request ID {rid}."
+)
 SECONDARY_DOCS = f"{DOCS}/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
-PRIMARY = ("API rate limit exceeded for user ID {uid}. If you reach out to GitHub Support for help, please include "
-           "the request ID {rid}.")
+PRIMARY = (
+    "API rate limit exceeded for user ID {uid}. If you reach out to GitHub Support for help, please include "
+    "the request ID {rid}."
+)
 INTEGRATION = "Resource not accessible by integration"
-SCOPES = ("Your token has not been granted the required scopes to execute this query. The '{field}' field requires "
-          "one of the following scopes: ['read:project'], but your token has only been granted the: {granted} "
-          "scopes. Please modify your token's scopes at: https://github.com/settings/tokens.")
-EXPOSE = ("ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, "
-          "X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, "
-          "X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset")
-ENTERPRISE_404 = b"<!DOCTYPE html>\n<html><head><title>Page not found &middot; GitHub</title></head><body>Not Found</body></html>"
+SCOPES = (
+    "Your token has not been granted the required scopes to execute this query. The '{field}' field requires "
+    "one of the following scopes: ['read:project'], but your token has only been granted the: {granted} "
+    "scopes. Please modify your token's scopes at: https://github.com/settings/tokens."
+)
+EXPOSE = (
+    "ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, "
+    "X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, "
+    "X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset"
+)
+ENTERPRISE_404 = (
+    b"<!DOCTYPE html>\n<html><head><title>Page not found &middot; GitHub</title></head><body>Not Found</body></html>"
+)
 
 
 def secondary_rate_limit(retry_after: int | None = 60, status: int = 403) -> Fault:
@@ -101,8 +111,14 @@ class Scenario:
         if self.issues is None:
             self.issues = github_data.repo_issues(self.issue_count, self.owner, self.repo)
         if self.project is None:
-            self.project = github_data.project_v2(self.project_item_count, self.owner, self.owner_kind,
-                                                  self.project_number, repo=self.repo, issues=self.issues)
+            self.project = github_data.project_v2(
+                self.project_item_count,
+                self.owner,
+                self.owner_kind,
+                self.project_number,
+                repo=self.repo,
+                issues=self.issues,
+            )
 
     @property
     def api_prefix(self) -> str:
@@ -118,8 +134,9 @@ class Scenario:
 class GitHubError(Exception):
     """An error answer: status, GitHub's message, documentation URL, extra fields and headers."""
 
-    def __init__(self, status: int, message: str, docs: str = f"{DOCS}/rest", headers: dict[str, str] | None = None,
-                 **extra: Any):
+    def __init__(
+        self, status: int, message: str, docs: str = f"{DOCS}/rest", headers: dict[str, str] | None = None, **extra: Any
+    ):
         super().__init__(status, message)
         self.status, self.message, self.docs, self.headers, self.extra = status, message, docs, headers or {}, extra
 
@@ -148,13 +165,20 @@ class _Handler(StandInHandler):
         return self.server.standin._site.fault_reply(fault, path, self.headers)
 
     def _headers(self, reply: Reply) -> dict[str, str]:
-        headers = {"content-type": reply.content_type, "content-length": str(len(reply.body)),
-                   "cache-control": "private, max-age=60, s-maxage=60",
-                   "vary": "Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding",
-                   "x-github-media-type": "github.v3; format=json", "x-github-api-version-selected": "2022-11-28",
-                   "access-control-expose-headers": EXPOSE, "access-control-allow-origin": "*",
-                   "x-content-type-options": "nosniff", "x-frame-options": "deny",
-                   "x-github-request-id": _request_id(len(self.server.standin.requests)), **(reply.headers or {})}
+        headers = {
+            "content-type": reply.content_type,
+            "content-length": str(len(reply.body)),
+            "cache-control": "private, max-age=60, s-maxage=60",
+            "vary": "Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding",
+            "x-github-media-type": "github.v3; format=json",
+            "x-github-api-version-selected": "2022-11-28",
+            "access-control-expose-headers": EXPOSE,
+            "access-control-allow-origin": "*",
+            "x-content-type-options": "nosniff",
+            "x-frame-options": "deny",
+            "x-github-request-id": _request_id(len(self.server.standin.requests)),
+            **(reply.headers or {}),
+        }
         if self.server.standin.scenario.enterprise:
             headers["x-github-enterprise-version"] = self.server.standin.scenario.enterprise_version
         return headers
@@ -187,15 +211,40 @@ def _request_id(n: int) -> str:
 
 # -- GraphQL: a small reader and executor over GitHub's public schema -----------------------------------------
 
-_LEX = re.compile(r'(?P<skip>[\s,\ufeff]+|#[^\n\r]*)|(?P<block>"""(?:\\"""|[^"]|"(?!""))*""")'
-                  r'|(?P<str>"(?:[^"\\\n]|\\.)*")|(?P<spread>\.\.\.)|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)'
-                  r'|(?P<name>[_A-Za-z][_0-9A-Za-z]*)|(?P<punct>[!$&():=@\[\]{}|])')
-_KIND_NAMES = {"{": "LCURLY", "}": "RCURLY", "(": "LPAREN", ")": "RPAREN", "[": "LBRACKET", "]": "RBRACKET",
-               ":": "COLON", "!": "BANG", "$": "VAR_SIGN", "=": "EQUALS", "@": "DIR_SIGN", "|": "PIPE", "&": "AMP"}
+_LEX = re.compile(
+    r'(?P<skip>[\s,\ufeff]+|#[^\n\r]*)|(?P<block>"""(?:\\"""|[^"]|"(?!""))*""")'
+    r'|(?P<str>"(?:[^"\\\n]|\\.)*")|(?P<spread>\.\.\.)|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)'
+    r"|(?P<name>[_A-Za-z][_0-9A-Za-z]*)|(?P<punct>[!$&():=@\[\]{}|])"
+)
+_KIND_NAMES = {
+    "{": "LCURLY",
+    "}": "RCURLY",
+    "(": "LPAREN",
+    ")": "RPAREN",
+    "[": "LBRACKET",
+    "]": "RBRACKET",
+    ":": "COLON",
+    "!": "BANG",
+    "$": "VAR_SIGN",
+    "=": "EQUALS",
+    "@": "DIR_SIGN",
+    "|": "PIPE",
+    "&": "AMP",
+}
 # Fields GitHub added after the bundled schema snapshot (early 2025) that the stand-in's data carries.
-_EXTENSIONS = {"Issue": {"issueType": ("IssueType", frozenset())},
-               "IssueType": {n: (t, frozenset()) for n, t in [("id", "ID"), ("name", "String"), ("color", "String"),
-                                                             ("description", "String"), ("isEnabled", "Boolean")]}}
+_EXTENSIONS = {
+    "Issue": {"issueType": ("IssueType", frozenset())},
+    "IssueType": {
+        n: (t, frozenset())
+        for n, t in [
+            ("id", "ID"),
+            ("name", "String"),
+            ("color", "String"),
+            ("description", "String"),
+            ("isEnabled", "Boolean"),
+        ]
+    },
+}
 
 
 class GraphQLSyntaxError(ValueError):
@@ -225,8 +274,13 @@ class _Schema:
         self.fields: dict[str, dict[str, tuple[str, frozenset[str]]]] = {}
         self.implements: dict[str, set[str]] = {}
         self.unions: dict[str, set[str]] = {}
-        self.kinds: dict[str, str] = {"String": "scalar", "Int": "scalar", "Float": "scalar", "Boolean": "scalar",
-                                      "ID": "scalar"}
+        self.kinds: dict[str, str] = {
+            "String": "scalar",
+            "Int": "scalar",
+            "Float": "scalar",
+            "Boolean": "scalar",
+            "ID": "scalar",
+        }
         self.t = [t for t in _lex(text) if t[0] not in ("str", "block")]
         i = 0
         while i < len(self.t):
@@ -287,8 +341,13 @@ class _Schema:
                     kind, text, _ = self.t[i]
                     parens += {"(": 1, ")": -1}.get(text, 0)
                     nested += {"{": 1, "[": 1, "}": -1, "]": -1}.get(text, 0)
-                    if parens == 1 and nested == 0 and kind == "name" and self.t[i + 1][1] == ":" \
-                            and self.t[i - 1][1] != ":":
+                    if (
+                        parens == 1
+                        and nested == 0
+                        and kind == "name"
+                        and self.t[i + 1][1] == ":"
+                        and self.t[i - 1][1] != ":"
+                    ):
                         args.add(text)
                     i += 1
             i += 1  # ':'
@@ -438,8 +497,13 @@ class _Parser:
         kind, text, pos = self._peek()
         if kind == "end":
             raise GraphQLSyntaxError("Unexpected end of document", pos)
-        label = _KIND_NAMES.get(text) or {"name": "IDENTIFIER", "str": "STRING", "block": "STRING", "num": "INT",
-                                          "spread": "ELLIPSIS"}.get(kind, kind.upper())
+        label = _KIND_NAMES.get(text) or {
+            "name": "IDENTIFIER",
+            "str": "STRING",
+            "block": "STRING",
+            "num": "INT",
+            "spread": "ELLIPSIS",
+        }.get(kind, kind.upper())
         raise GraphQLSyntaxError(f'Parse error on "{text}" ({label})', pos)
 
     def _variables(self) -> dict[str, tuple[str, Any]]:
@@ -591,8 +655,14 @@ class _Execution:
             return {"errors": self.errors}
         label = f"{operation.kind} {operation.name}" if operation.name else operation.kind
         if operation.kind != "query":
-            return {"errors": [{"message": f"The stand-in answers queries only, not a {operation.kind}",
-                                "locations": [_location(self.text, operation.pos)]}]}
+            return {
+                "errors": [
+                    {
+                        "message": f"The stand-in answers queries only, not a {operation.kind}",
+                        "locations": [_location(self.text, operation.pos)],
+                    }
+                ]
+            }
         self.declared = set(operation.variables)
         self._check(operation.selections, "Query", [label], set())
         if not self.errors:
@@ -602,8 +672,16 @@ class _Execution:
         s = self.site.s
         if self.scoped and not s.actions_token and not {"read:project", "project"} & set(s.token_scopes):
             granted = repr(list(s.token_scopes))
-            return {"errors": [{"type": "INSUFFICIENT_SCOPES", "locations": [_location(self.text, pos)],
-                                "message": SCOPES.format(field=name, granted=granted)} for name, pos in self.scoped]}
+            return {
+                "errors": [
+                    {
+                        "type": "INSUFFICIENT_SCOPES",
+                        "locations": [_location(self.text, pos)],
+                        "message": SCOPES.format(field=name, granted=granted),
+                    }
+                    for name, pos in self.scoped
+                ]
+            }
         data = self._select({}, "Query", operation.selections, [])
         return {"data": data, **({"errors": self.errors} if self.errors else {})}
 
@@ -611,8 +689,13 @@ class _Execution:
         named = [o for o in doc.operations if self.operation_name is None or o.name == self.operation_name]
         if len(named) == 1:
             return named[0]
-        message = (f'No operation named "{self.operation_name}"' if self.operation_name
-                   else "An operation name is required" if doc.operations else "No operations in this document")
+        message = (
+            f'No operation named "{self.operation_name}"'
+            if self.operation_name
+            else "An operation name is required"
+            if doc.operations
+            else "No operations in this document"
+        )
         self.errors.append({"message": message})
         return None
 
@@ -621,33 +704,50 @@ class _Execution:
         for name, (type_text, default) in operation.variables.items():
             value = self.raw_variables.get(name, default)
             if value is None and type_text.endswith("!"):
-                self.errors.append({"message": f"Variable ${name} of type {type_text} was provided invalid value",
-                                    "locations": [_location(self.text, operation.pos)],
-                                    "extensions": {"value": None, "problems": [
-                                        {"path": [], "explanation": "Expected value to not be null"}]}})
+                self.errors.append(
+                    {
+                        "message": f"Variable ${name} of type {type_text} was provided invalid value",
+                        "locations": [_location(self.text, operation.pos)],
+                        "extensions": {
+                            "value": None,
+                            "problems": [{"path": [], "explanation": "Expected value to not be null"}],
+                        },
+                    }
+                )
             values[name] = value
         return values
 
     # -- validation ----------------------------------------------------------------------------------------
 
     def _error(self, message: str, pos: int, path: list[Any], **extensions: Any) -> None:
-        self.errors.append({"path": path, "extensions": extensions, "locations": [_location(self.text, pos)],
-                            "message": message})
+        self.errors.append(
+            {"path": path, "extensions": extensions, "locations": [_location(self.text, pos)], "message": message}
+        )
 
     def _check(self, selections: list[Any], typename: str, path: list[Any], visiting: set[str]) -> None:
         for sel in selections:
             if isinstance(sel, _Inline):
                 condition = sel.on or typename
                 if condition not in self.schema.kinds:
-                    self._error(f"No such type {condition}, so it can't be a fragment condition", sel.pos, path,
-                                code="undefinedType", typeName=condition)
+                    self._error(
+                        f"No such type {condition}, so it can't be a fragment condition",
+                        sel.pos,
+                        path,
+                        code="undefinedType",
+                        typeName=condition,
+                    )
                 else:
                     self._check(sel.selections, condition, path + [f"... on {condition}"], visiting)
             elif isinstance(sel, _Spread):
                 fragment = self.doc.fragments.get(sel.name)
                 if fragment is None:
-                    self._error(f"Fragment {sel.name} was used, but not defined", sel.pos, path,
-                                code="useAndDefineFragment", fragmentName=sel.name)
+                    self._error(
+                        f"Fragment {sel.name} was used, but not defined",
+                        sel.pos,
+                        path,
+                        code="useAndDefineFragment",
+                        fragmentName=sel.name,
+                    )
                 elif sel.name not in visiting:
                     self._check(fragment[1], fragment[0], path + [f"... {sel.name}"], visiting | {sel.name})
             else:
@@ -659,39 +759,73 @@ class _Execution:
         if sel.name == "__typename":
             return
         if self.schema.kinds.get(typename) == "union":
-            self._error(f"Selections can't be made directly on unions (see selections on {typename})", sel.pos,
-                        here, code="selectionMismatch", nodeName=typename)
+            self._error(
+                f"Selections can't be made directly on unions (see selections on {typename})",
+                sel.pos,
+                here,
+                code="selectionMismatch",
+                nodeName=typename,
+            )
             return
         spec = self.schema.field(typename, sel.name)
         if spec is None:
-            self._error(f"Field '{sel.name}' doesn't exist on type '{typename}'", sel.pos, here,
-                        code="undefinedField", typeName=typename, fieldName=sel.name)
+            self._error(
+                f"Field '{sel.name}' doesn't exist on type '{typename}'",
+                sel.pos,
+                here,
+                code="undefinedField",
+                typeName=typename,
+                fieldName=sel.name,
+            )
             return
         rtype, accepted = spec
         for arg in sel.args:
             if arg not in accepted:
-                self._error(f"Field '{sel.name}' doesn't accept argument '{arg}'", sel.pos, here,
-                            code="argumentNotAccepted", name=sel.name, typeName="Field", argumentName=arg)
+                self._error(
+                    f"Field '{sel.name}' doesn't accept argument '{arg}'",
+                    sel.pos,
+                    here,
+                    code="argumentNotAccepted",
+                    name=sel.name,
+                    typeName="Field",
+                    argumentName=arg,
+                )
         if typename.startswith("ProjectV2") or rtype.startswith("ProjectV2"):
             self.scoped.append((sel.name, sel.pos))
         if self.schema.composite(rtype) and not sel.selections:
-            self._error(f"Field must have selections (field '{sel.name}' returns {rtype} but has no selections. "
-                        f"Did you mean '{sel.name} {{ ... }}'?)", sel.pos, here, code="selectionMismatch",
-                        nodeName=f"field '{sel.name}'", typeName=rtype)
+            self._error(
+                f"Field must have selections (field '{sel.name}' returns {rtype} but has no selections. "
+                f"Did you mean '{sel.name} {{ ... }}'?)",
+                sel.pos,
+                here,
+                code="selectionMismatch",
+                nodeName=f"field '{sel.name}'",
+                typeName=rtype,
+            )
         elif not self.schema.composite(rtype) and sel.selections:
             kind = "enums" if self.schema.kinds.get(rtype) == "enum" else "scalars"
             names = ", ".join(s.name for s in sel.selections if isinstance(s, _Field))
-            self._error(f"Selections can't be made on {kind} (field '{sel.name}' returns {rtype} but has selections "
-                        f"[{names}])", sel.pos, here, code="selectionMismatch", nodeName=f"field '{sel.name}'",
-                        typeName=rtype)
+            self._error(
+                f"Selections can't be made on {kind} (field '{sel.name}' returns {rtype} but has selections [{names}])",
+                sel.pos,
+                here,
+                code="selectionMismatch",
+                nodeName=f"field '{sel.name}'",
+                typeName=rtype,
+            )
         else:
             self._check(sel.selections, rtype, here, set())
 
     def _check_variables(self, value: Any, pos: int, path: list[Any]) -> None:
         if isinstance(value, _Var):
             if value.name not in self.declared:
-                self._error(f"Variable ${value.name} is used by {path[0]} but not declared", pos, path,
-                            code="variableNotDefined", variableName=value.name)
+                self._error(
+                    f"Variable ${value.name} is used by {path[0]} but not declared",
+                    pos,
+                    path,
+                    code="variableNotDefined",
+                    variableName=value.name,
+                )
         elif isinstance(value, dict):
             for v in value.values():
                 self._check_variables(v, pos, path)
@@ -754,8 +888,12 @@ class _Execution:
                 value = self._connection(value, args, sel.name, rtype)
         except _FieldError as error:
             entry: Json = {"type": error.kind} if error.kind else {}
-            entry.update(path=path, **({"extensions": error.extensions} if error.extensions else {}),
-                         locations=[_location(self.text, sel.pos)], message=error.message)
+            entry.update(
+                path=path,
+                **({"extensions": error.extensions} if error.extensions else {}),
+                locations=[_location(self.text, sel.pos)],
+                message=error.message,
+            )
             self.errors.append(entry)
             return None
         return self._complete(value, rtype, sel, path)
@@ -771,12 +909,16 @@ class _Execution:
     def _connection(nodes: list[Any], args: Json, name: str, rtype: str) -> Json:
         first, last = args.get("first"), args.get("last")
         if first is None and last is None:
-            raise _FieldError("MISSING_PAGINATION_BOUNDARIES",
-                              f"You must provide a `first` or `last` value to properly paginate the `{name}` connection.")
+            raise _FieldError(
+                "MISSING_PAGINATION_BOUNDARIES",
+                f"You must provide a `first` or `last` value to properly paginate the `{name}` connection.",
+            )
         for arg, count in (("first", first), ("last", last)):
             if count is not None and count > 100:
-                raise _FieldError("EXCESSIVE_PAGINATION", f"Requesting {count} records on the `{name}` connection "
-                                                          f"exceeds the `{arg}` limit of 100 records.")
+                raise _FieldError(
+                    "EXCESSIVE_PAGINATION",
+                    f"Requesting {count} records on the `{name}` connection exceeds the `{arg}` limit of 100 records.",
+                )
             if count is not None and count < 0:
                 raise _FieldError(None, f"`{arg}` on `{name}` cannot be less than 0")
         lo = _position(args.get("after"), name) if args.get("after") else 0
@@ -785,14 +927,21 @@ class _Execution:
         if first is not None:
             window = window[:first]
         if last is not None:
-            window = window[len(window) - last:] if last else []
+            window = window[len(window) - last :] if last else []
         edge = rtype[: -len("Connection")] + "Edge"
-        return {"__typename": rtype, "totalCount": len(nodes), "nodes": [nodes[i] for i in window],
-                "edges": [{"__typename": edge, "cursor": _cursor(i), "node": nodes[i]} for i in window],
-                "pageInfo": {"__typename": "PageInfo", "hasNextPage": bool(window) and window[-1] + 1 < len(nodes),
-                             "hasPreviousPage": bool(window) and window[0] > 0,
-                             "startCursor": _cursor(window[0]) if window else None,
-                             "endCursor": _cursor(window[-1]) if window else None}}
+        return {
+            "__typename": rtype,
+            "totalCount": len(nodes),
+            "nodes": [nodes[i] for i in window],
+            "edges": [{"__typename": edge, "cursor": _cursor(i), "node": nodes[i]} for i in window],
+            "pageInfo": {
+                "__typename": "PageInfo",
+                "hasNextPage": bool(window) and window[-1] + 1 < len(nodes),
+                "hasPreviousPage": bool(window) and window[0] > 0,
+                "startCursor": _cursor(window[0]) if window else None,
+                "endCursor": _cursor(window[-1]) if window else None,
+            },
+        }
 
 
 def _position(cursor: Any, name: str) -> int:
@@ -815,17 +964,20 @@ def _merge(a: Json, b: Json) -> Json:
 # -- the site ------------------------------------------------------------------------------------------------
 
 _REPO = r"(?:/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)|/repositories/(?P<id>\d+))"
-ROUTES = [(re.compile(pattern), name) for pattern, name in [
-    (r"/user", "rest_user"),
-    (r"/users/(?P<login>[^/]+)", "rest_named_user"),
-    (r"/rate_limit", "rest_rate_limit"),
-    (_REPO, "rest_repository"),
-    (_REPO + r"/issues", "rest_issues"),
-    (_REPO + r"/issues/(?P<number>\d+)", "rest_issue"),
-    (_REPO + r"/milestones", "rest_milestones"),
-    (_REPO + r"/milestones/(?P<number>\d+)", "rest_milestone"),
-    (_REPO + r"/labels", "rest_labels"),
-]]
+ROUTES = [
+    (re.compile(pattern), name)
+    for pattern, name in [
+        (r"/user", "rest_user"),
+        (r"/users/(?P<login>[^/]+)", "rest_named_user"),
+        (r"/rate_limit", "rest_rate_limit"),
+        (_REPO, "rest_repository"),
+        (_REPO + r"/issues", "rest_issues"),
+        (_REPO + r"/issues/(?P<number>\d+)", "rest_issue"),
+        (_REPO + r"/milestones", "rest_milestones"),
+        (_REPO + r"/milestones/(?P<number>\d+)", "rest_milestone"),
+        (_REPO + r"/labels", "rest_labels"),
+    ]
+]
 ISSUE_LIST_DOCS = f"{DOCS}/rest/issues/issues#list-repository-issues"
 
 
@@ -848,12 +1000,20 @@ class _Budget:
         return self.headers(), exceeded
 
     def headers(self) -> dict[str, str]:
-        return {"x-ratelimit-limit": str(self.limit), "x-ratelimit-remaining": str(max(0, self.limit - self.used)),
-                "x-ratelimit-reset": str(self.reset), "x-ratelimit-used": str(self.used)}
+        return {
+            "x-ratelimit-limit": str(self.limit),
+            "x-ratelimit-remaining": str(max(0, self.limit - self.used)),
+            "x-ratelimit-reset": str(self.reset),
+            "x-ratelimit-used": str(self.used),
+        }
 
     def overview(self) -> Json:
-        return {"limit": self.limit, "used": self.used, "remaining": max(0, self.limit - self.used),
-                "reset": self.reset or int(time.time()) + self.window}
+        return {
+            "limit": self.limit,
+            "used": self.used,
+            "remaining": max(0, self.limit - self.used),
+            "reset": self.reset or int(time.time()) + self.window,
+        }
 
 
 class _Site:
@@ -872,13 +1032,23 @@ class _Site:
         self.users[s.owner.lower()] = github_data.owner_object(s.owner, s.owner_kind)
         self.me = github_data.authenticated_user(s.login)
         self.users[s.login.lower()] = self.me
-        self.milestones = {i["milestone"]["number"]: i["milestone"] for i in sorted(
-            self.issues, key=lambda i: i["number"]) if i.get("milestone")}
+        self.milestones = {
+            i["milestone"]["number"]: i["milestone"]
+            for i in sorted(self.issues, key=lambda i: i["number"])
+            if i.get("milestone")
+        }
         self.project = s.project
         typename = "Organization" if s.owner_kind == "organization" else "User"
-        self.owner_node = {"__typename": typename, "id": self.repo_json["owner"]["node_id"],
-                           "databaseId": github_data.OWNER_ID, "login": s.owner, "name": s.owner.replace("-", " ").title(),
-                           "url": f"{WEB}/{s.owner}", "resourcePath": f"/{s.owner}", "projectsV2": [self.project]}
+        self.owner_node = {
+            "__typename": typename,
+            "id": self.repo_json["owner"]["node_id"],
+            "databaseId": github_data.OWNER_ID,
+            "login": s.owner,
+            "name": s.owner.replace("-", " ").title(),
+            "url": f"{WEB}/{s.owner}",
+            "resourcePath": f"/{s.owner}",
+            "projectsV2": [self.project],
+        }
         self.resolvers: dict[tuple[str, str], Any] = {
             ("Query", "organization"): _owner_resolver(self, "Organization"),
             ("Query", "user"): _owner_resolver(self, "User"),
@@ -886,14 +1056,18 @@ class _Site:
             ("Query", "repository"): self._repository,
             ("Query", "viewer"): lambda obj, args: self._user_node(s.login),
             ("Query", "rateLimit"): self._rate_node,
-            ("Organization", "projectV2"): self._project, ("User", "projectV2"): self._project,
+            ("Organization", "projectV2"): self._project,
+            ("User", "projectV2"): self._project,
             ("Repository", "projectV2"): self._project,
-            ("Organization", "projectsV2"): self._projects, ("User", "projectsV2"): self._projects,
+            ("Organization", "projectsV2"): self._projects,
+            ("User", "projectsV2"): self._projects,
             ("Repository", "projectsV2"): self._projects,
             ("ProjectV2", "field"): lambda obj, args: next(
-                (f for f in obj["fields"] if f["name"] == args.get("name")), None),
+                (f for f in obj["fields"] if f["name"] == args.get("name")), None
+            ),
             ("ProjectV2Item", "fieldValueByName"): lambda obj, args: next(
-                (v for v in obj["fieldValues"] if v["field"]["name"] == args.get("name")), None),
+                (v for v in obj["fieldValues"] if v["field"]["name"] == args.get("name")), None
+            ),
             ("ProjectV2Item", "project"): lambda obj, args: self.project,
             ("Repository", "issues"): self._repository_issues,
             ("Repository", "pullRequests"): self._repository_pulls,
@@ -901,8 +1075,9 @@ class _Site:
 
     # -- entry points ------------------------------------------------------------------------------------------
 
-    def answer(self, method: str, path: str, raw_query: str, query: dict[str, list[str]], body: Any,
-               headers: Any) -> Reply:
+    def answer(
+        self, method: str, path: str, raw_query: str, query: dict[str, list[str]], body: Any, headers: Any
+    ) -> Reply:
         """The reply to one request: where it goes, authentication, rate limit, then the handler."""
         resource = self._resource(path)
         if resource is None:  # Enterprise: the web application answers outside /api
@@ -911,9 +1086,15 @@ class _Site:
             auth = self._authenticate(headers.get("Authorization"))
             if auth != "ok":
                 rate, _ = self.anonymous.spend()
-                message = "Bad credentials" if auth == "bad" else (
-                    "This endpoint requires you to be authenticated." if resource == "graphql"
-                    else "Requires authentication")
+                message = (
+                    "Bad credentials"
+                    if auth == "bad"
+                    else (
+                        "This endpoint requires you to be authenticated."
+                        if resource == "graphql"
+                        else "Requires authentication"
+                    )
+                )
                 docs = f"{DOCS}/graphql" if resource == "graphql" else f"{DOCS}/rest"
                 return self._error_reply(GitHubError(401, message, docs), {**rate, "x-ratelimit-resource": resource})
             free = path.rstrip("/").endswith("/rate_limit")  # GitHub does not count it
@@ -922,10 +1103,16 @@ class _Site:
         if resource == "graphql":
             return self._graphql(method, body, rate, exceeded)
         if exceeded:
-            return self._error_reply(GitHubError(403, PRIMARY.format(uid=self.me["id"], rid=_request_id(1)),
-                                                 f"{DOCS}/rest/overview/rate-limits-for-the-rest-api"), rate)
+            return self._error_reply(
+                GitHubError(
+                    403,
+                    PRIMARY.format(uid=self.me["id"], rid=_request_id(1)),
+                    f"{DOCS}/rest/overview/rate-limits-for-the-rest-api",
+                ),
+                rate,
+            )
         try:
-            payload, extra = self._route(method, path[len(self.s.api_prefix):].rstrip("/") or "/", raw_query, query)
+            payload, extra = self._route(method, path[len(self.s.api_prefix) :].rstrip("/") or "/", raw_query, query)
         except GitHubError as error:
             return self._error_reply(error, {**rate, **error.headers})
         text = self._rehome(json.dumps(payload, ensure_ascii=False))
@@ -943,11 +1130,18 @@ class _Site:
         if status in (403, 429):
             error = GitHubError(status, SECONDARY.format(rid=_request_id(len(self.standin.requests))), SECONDARY_DOCS)
         elif status == 502 and resource == "graphql":
-            error = GitHubError(502, "We couldn't respond to your request in time. Sorry about that. Please try "
-                                     "resubmitting your request and contact us if the problem persists.")
+            error = GitHubError(
+                502,
+                "We couldn't respond to your request in time. Sorry about that. Please try "
+                "resubmitting your request and contact us if the problem persists.",
+            )
         else:
-            error = GitHubError(status, {500: "Server Error", 502: "Server Error", 503: "Service Unavailable",
-                                         504: "Gateway Timeout"}.get(status, "Server Error"))
+            error = GitHubError(
+                status,
+                {500: "Server Error", 502: "Server Error", 503: "Service Unavailable", 504: "Gateway Timeout"}.get(
+                    status, "Server Error"
+                ),
+            )
         return self._error_reply(error, {**rate, **fault.headers})
 
     # -- plumbing ----------------------------------------------------------------------------------------------
@@ -976,8 +1170,12 @@ class _Site:
     def _rehome(self, text: str) -> str:
         """Links from the data pointed at this stand-in: JSON strings that start with API or WEB."""
         api, web = self.standin.api_url, self.standin.url
-        return text.replace(f'"{API}/', f'"{api}/').replace(f'"{API}"', f'"{api}"').replace(
-            f'"{WEB}/', f'"{web}/').replace(f'"{WEB}"', f'"{web}"')
+        return (
+            text.replace(f'"{API}/', f'"{api}/')
+            .replace(f'"{API}"', f'"{api}"')
+            .replace(f'"{WEB}/', f'"{web}/')
+            .replace(f'"{WEB}"', f'"{web}"')
+        )
 
     def _route(self, method: str, path: str, raw_query: str, query: dict[str, list[str]]) -> tuple[Any, dict[str, str]]:
         for pattern, name in ROUTES:
@@ -1007,9 +1205,15 @@ class _Site:
         """GET /rate_limit: the budgets (asking costs nothing)."""
         core, graphql = self.budgets["core"].overview(), self.budgets["graphql"].overview()
         search = {"limit": 30, "used": 0, "remaining": 30, "reset": core["reset"]}
-        return {"resources": {"core": core, "search": search, "graphql": graphql,
-                              "integration_manifest": {**core, "used": 0, "remaining": core["limit"]}},
-                "rate": core}, {}
+        return {
+            "resources": {
+                "core": core,
+                "search": search,
+                "graphql": graphql,
+                "integration_manifest": {**core, "used": 0, "remaining": core["limit"]},
+            },
+            "rate": core,
+        }, {}
 
     def _repo_check(self, args: Json) -> None:
         s = self.s
@@ -1042,8 +1246,12 @@ class _Site:
             return query.get(name, [default])[0]
 
         def invalid(name: str, value: Any) -> GitHubError:
-            return GitHubError(422, "Validation Failed", ISSUE_LIST_DOCS,
-                               errors=[{"value": value, "resource": "Issue", "field": name, "code": "invalid"}])
+            return GitHubError(
+                422,
+                "Validation Failed",
+                ISSUE_LIST_DOCS,
+                errors=[{"value": value, "resource": "Issue", "field": name, "code": "invalid"}],
+            )
 
         state = param("state") or "open"
         sort, direction = param("sort") or "created", param("direction") or "desc"
@@ -1097,11 +1305,16 @@ class _Site:
         """GET …/labels: every label used by the issues, by name."""
         self._repo_check(args)
         found = {entry["name"]: entry for i in self.issues for entry in i["labels"]}
-        return self._page([found[k] for k in sorted(found, key=str.lower)], raw_query, query,
-                          f"/repositories/{self.repo_json['id']}/labels")
+        return self._page(
+            [found[k] for k in sorted(found, key=str.lower)],
+            raw_query,
+            query,
+            f"/repositories/{self.repo_json['id']}/labels",
+        )
 
-    def _page(self, items: list[Json], raw_query: str, query: dict[str, list[str]],
-              link_path: str) -> tuple[Any, dict[str, str]]:
+    def _page(
+        self, items: list[Json], raw_query: str, query: dict[str, list[str]], link_path: str
+    ) -> tuple[Any, dict[str, str]]:
         """One page (per_page at most 100, default 30) and GitHub's Link header: prev, next, last, first."""
         size, page = _int(query.get("per_page", [""])[0], 30), _int(query.get("page", [""])[0], 1)
         size, page = (30 if size < 1 else min(size, 100)), max(page, 1)
@@ -1111,7 +1324,7 @@ class _Site:
             if (rel in ("prev", "first") and page > 1) or (rel in ("next", "last") and page < last):
                 links.append(f'<{self.standin.api_url}{link_path}?{_with_page(raw_query, target)}>; rel="{rel}"')
         headers = {"x-accepted-oauth-scopes": "repo"} | ({"link": ", ".join(links)} if links else {})
-        return items[(page - 1) * size: page * size], headers
+        return items[(page - 1) * size : page * size], headers
 
     # -- GraphQL -----------------------------------------------------------------------------------------------
 
@@ -1121,8 +1334,9 @@ class _Site:
         if not isinstance(body, dict):
             return self._error_reply(GitHubError(400, "Problems parsing JSON", f"{DOCS}/graphql"), rate)
         if exceeded:
-            answer: Json = {"errors": [{"type": "RATE_LIMITED",
-                                        "message": PRIMARY.split(" If")[0].format(uid=self.me["id"])}]}
+            answer: Json = {
+                "errors": [{"type": "RATE_LIMITED", "message": PRIMARY.split(" If")[0].format(uid=self.me["id"])}]
+            }
         elif not isinstance(body.get("query"), str):
             answer = {"errors": [{"message": "A query attribute must be specified and must be a string."}]}
         else:
@@ -1132,9 +1346,16 @@ class _Site:
 
     def _user_node(self, login: str) -> Json:
         user = self.users.get(login.lower()) or {}
-        return {"__typename": "User", "login": user.get("login", login), "id": user.get("node_id"),
-                "databaseId": user.get("id"), "name": user.get("name"), "url": f"{WEB}/{user.get('login', login)}",
-                "resourcePath": f"/{user.get('login', login)}", "projectsV2": []}
+        return {
+            "__typename": "User",
+            "login": user.get("login", login),
+            "id": user.get("node_id"),
+            "databaseId": user.get("id"),
+            "name": user.get("name"),
+            "url": f"{WEB}/{user.get('login', login)}",
+            "resourcePath": f"/{user.get('login', login)}",
+            "projectsV2": [],
+        }
 
     def _owner(self, kind: str, login: str) -> Json | None:
         if login.lower() == self.s.owner.lower():
@@ -1150,12 +1371,22 @@ class _Site:
     def _repository(self, obj: Json, args: Json) -> Json | None:
         s = self.s
         if str(args.get("owner", "")).lower() != s.owner.lower() or str(args.get("name", "")).lower() != s.repo.lower():
-            raise _FieldError("NOT_FOUND", f"Could not resolve to a Repository with the name "
-                                           f"'{args.get('owner')}/{args.get('name')}'.")
-        node = github_data.issue_content(self.issues[0], s.owner, s.repo, s.owner_kind)["repository"] if self.issues \
+            raise _FieldError(
+                "NOT_FOUND",
+                f"Could not resolve to a Repository with the name '{args.get('owner')}/{args.get('name')}'.",
+            )
+        node = (
+            github_data.issue_content(self.issues[0], s.owner, s.repo, s.owner_kind)["repository"]
+            if self.issues
             else {"__typename": "Repository", "name": s.repo, "nameWithOwner": f"{s.owner}/{s.repo}"}
-        return {**node, "projectsV2": [self.project], "description": self.repo_json["description"],
-                "isPrivate": self.s.private, "createdAt": self.repo_json["created_at"]}
+        )
+        return {
+            **node,
+            "projectsV2": [self.project],
+            "description": self.repo_json["description"],
+            "isPrivate": self.s.private,
+            "createdAt": self.repo_json["created_at"],
+        }
 
     def _project(self, obj: Json, args: Json) -> Json | None:
         if self.s.actions_token:
@@ -1176,22 +1407,37 @@ class _Site:
         s = self.s
         states = {st.lower() for st in args.get("states") or ["OPEN", "CLOSED"]}
         wanted = {name.lower() for name in args.get("labels") or []}
-        found = [i for i in sorted(self.issues, key=lambda i: i["number"]) if "pull_request" not in i
-                 and i["state"] in states and (not wanted or wanted & {e["name"].lower() for e in i["labels"]})]
+        found = [
+            i
+            for i in sorted(self.issues, key=lambda i: i["number"])
+            if "pull_request" not in i
+            and i["state"] in states
+            and (not wanted or wanted & {e["name"].lower() for e in i["labels"]})
+        ]
         return [github_data.issue_content(i, s.owner, s.repo, s.owner_kind) for i in found]
 
     def _repository_pulls(self, obj: Json, args: Json) -> list[Json]:
         s = self.s
-        found = [github_data.issue_content(i, s.owner, s.repo, s.owner_kind)
-                 for i in sorted(self.issues, key=lambda i: i["number"]) if "pull_request" in i]
+        found = [
+            github_data.issue_content(i, s.owner, s.repo, s.owner_kind)
+            for i in sorted(self.issues, key=lambda i: i["number"])
+            if "pull_request" in i
+        ]
         states = {st.upper() for st in args.get("states") or []}
         return [p for p in found if not states or p["state"] in states]
 
     def _rate_node(self, obj: Json, args: Json) -> Json:
         budget = self.budgets["graphql"].overview()
         reset = datetime.fromtimestamp(budget["reset"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {"__typename": "RateLimit", "limit": budget["limit"], "cost": 1, "remaining": budget["remaining"],
-                "used": budget["used"], "resetAt": reset, "nodeCount": 0}
+        return {
+            "__typename": "RateLimit",
+            "limit": budget["limit"],
+            "cost": 1,
+            "remaining": budget["remaining"],
+            "used": budget["used"],
+            "resetAt": reset,
+            "nodeCount": 0,
+        }
 
 
 def _owner_resolver(site: _Site, kind: str) -> Any:

@@ -31,8 +31,10 @@ from .jira_data import SITE, FieldSet
 
 Json = dict[str, Any]
 
-REMOVED_SEARCH = ("The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
-                  "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046")
+REMOVED_SEARCH = (
+    "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+    "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
+)
 UNBOUNDED = "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 CLOUD_401 = "Client must be authenticated to access this resource."
 DC_401 = "You are not authenticated. Authentication required to perform this operation."
@@ -112,9 +114,14 @@ class _Handler(StandInHandler):
         return _fault_reply(fault)
 
     def _headers(self, reply: Reply) -> dict[str, str]:
-        return {"Content-Type": reply.content_type, "Content-Length": str(len(reply.body)),
-                "Cache-Control": "no-cache, no-store, no-transform", "X-Content-Type-Options": "nosniff",
-                "X-AREQUESTID": f"{len(self.server.standin.requests)}x1", **(reply.headers or {})}
+        return {
+            "Content-Type": reply.content_type,
+            "Content-Length": str(len(reply.body)),
+            "Cache-Control": "no-cache, no-store, no-transform",
+            "X-Content-Type-Options": "nosniff",
+            "X-AREQUESTID": f"{len(self.server.standin.requests)}x1",
+            **(reply.headers or {}),
+        }
 
 
 class JiraStandIn(StandInServer):
@@ -150,19 +157,30 @@ def _fault_reply(fault: Fault) -> Reply:
     status = fault.status or 500
     if fault.body is not None:
         return Reply(status, fault.body.encode("utf-8"), headers=dict(fault.headers))
-    reason = {429: "Rate limit exceeded.", 502: "Bad Gateway", 503: "Service Unavailable",
-              504: "Gateway Timeout"}.get(status, "Internal server error")
+    reason = {429: "Rate limit exceeded.", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}.get(
+        status, "Internal server error"
+    )
     return _errors(status, [reason], dict(fault.headers))
 
 
 # -- JQL -------------------------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<op>!=|!~|>=|<=|=|~|>|<)"""
-                    r"""|(?P<punct>[(),])|(?P<word>[^\s(),=!<>~"']+))""")
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<op>!=|!~|>=|<=|=|~|>|<)"""
+    r"""|(?P<punct>[(),])|(?P<word>[^\s(),=!<>~"']+))"""
+)
 _ORDER_BY = re.compile(r"(?is)\border\s+by\b.*$")
 _KEYWORDS = {"AND", "OR", "NOT", "IN", "IS", "WAS", "CHANGED", "EMPTY", "NULL"}
-_CATEGORIES = {"done": "done", "to do": "new", "new": "new", "in progress": "indeterminate",
-               "indeterminate": "indeterminate", "3": "done", "2": "new", "4": "indeterminate"}
+_CATEGORIES = {
+    "done": "done",
+    "to do": "new",
+    "new": "new",
+    "in progress": "indeterminate",
+    "indeterminate": "indeterminate",
+    "3": "done",
+    "2": "new",
+    "4": "indeterminate",
+}
 _SPRINT_FUNCTIONS = {"opensprints": ("active", "future"), "closedsprints": ("closed",), "futuresprints": ("future",)}
 
 
@@ -293,23 +311,26 @@ def _truth(tree: tuple, judge: Any) -> bool | None:
 
 API = r"/rest/api/(?P<v>2|3|latest)"
 AGILE = r"/rest/agile/1\.0"
-ROUTES = [(methods.split(), re.compile(pattern), name) for methods, pattern, name in [
-    ("GET", API + r"/serverInfo", "server_info"),
-    ("GET", API + r"/field", "fields"),
-    ("GET", API + r"/myself", "myself"),
-    ("GET", API + r"/filter/(?P<id>\d+)", "filter"),
-    ("GET", API + r"/issue/(?P<key>[^/]+)", "issue"),
-    ("GET POST", API + r"/search/jql", "search_jql"),
-    ("POST", API + r"/search/approximate-count", "approximate_count"),
-    ("GET POST", API + r"/search", "search"),
-    ("GET", AGILE + r"/board/(?P<board>\d+)", "board"),
-    ("GET", AGILE + r"/board/(?P<board>\d+)/configuration", "board_configuration"),
-    ("GET", AGILE + r"/board/(?P<board>\d+)/sprint", "board_sprints"),
-    ("GET", AGILE + r"/board/(?P<board>\d+)/backlog", "board_backlog"),
-    ("GET", AGILE + r"/board/(?P<board>\d+)/issue", "board_issues"),
-    ("GET", AGILE + r"/sprint/(?P<sprint>\d+)", "sprint"),
-    ("GET", AGILE + r"/sprint/(?P<sprint>\d+)/issue", "sprint_issues"),
-]]
+ROUTES = [
+    (methods.split(), re.compile(pattern), name)
+    for methods, pattern, name in [
+        ("GET", API + r"/serverInfo", "server_info"),
+        ("GET", API + r"/field", "fields"),
+        ("GET", API + r"/myself", "myself"),
+        ("GET", API + r"/filter/(?P<id>\d+)", "filter"),
+        ("GET", API + r"/issue/(?P<key>[^/]+)", "issue"),
+        ("GET POST", API + r"/search/jql", "search_jql"),
+        ("POST", API + r"/search/approximate-count", "approximate_count"),
+        ("GET POST", API + r"/search", "search"),
+        ("GET", AGILE + r"/board/(?P<board>\d+)", "board"),
+        ("GET", AGILE + r"/board/(?P<board>\d+)/configuration", "board_configuration"),
+        ("GET", AGILE + r"/board/(?P<board>\d+)/sprint", "board_sprints"),
+        ("GET", AGILE + r"/board/(?P<board>\d+)/backlog", "board_backlog"),
+        ("GET", AGILE + r"/board/(?P<board>\d+)/issue", "board_issues"),
+        ("GET", AGILE + r"/sprint/(?P<sprint>\d+)", "sprint"),
+        ("GET", AGILE + r"/sprint/(?P<sprint>\d+)/issue", "sprint_issues"),
+    ]
+]
 CLOUD_ONLY = {"search_jql", "approximate_count"}
 _SPRINT_ID = re.compile(r"[\[,]id=(\d+)[,\]]")
 
@@ -356,9 +377,11 @@ class _Site:
         self.field_names = {f["id"]: f["name"] for f in s.fields}
         self.field_schemas = {f["id"]: f["schema"] for f in s.fields if "schema" in f}
         self.sprints = {sprint["id"]: sprint for sprint in s.sprints}
-        self.projects = {v.upper(): i["fields"]["project"]["key"] for i in s.issues
-                         for v in (i["fields"]["project"]["key"], i["fields"]["project"]["name"],
-                                   i["fields"]["project"]["id"])}
+        self.projects = {
+            v.upper(): i["fields"]["project"]["key"]
+            for i in s.issues
+            for v in (i["fields"]["project"]["key"], i["fields"]["project"]["name"], i["fields"]["project"]["id"])
+        }
         self.clause_ids = {c.lower(): f["id"] for f in s.fields for c in f.get("clauseNames", [])}
 
     def answer(self, method: str, path: str, query: dict[str, list[str]], body: Any, headers: Any) -> Reply:
@@ -377,8 +400,9 @@ class _Site:
                 return Reply(401, CLOUD_401.encode(), "text/plain;charset=UTF-8", error.headers)
             return _errors(error.status, [DC_401] if error.status == 401 else error.messages, error.headers)
 
-    def _route(self, method: str, path: str, content_type: str, query: dict[str, list[str]],
-               body: Any) -> tuple[str, _Call] | None:
+    def _route(
+        self, method: str, path: str, content_type: str, query: dict[str, list[str]], body: Any
+    ) -> tuple[str, _Call] | None:
         for methods, pattern, name in ROUTES:
             match = pattern.fullmatch(path)
             if not match:
@@ -425,8 +449,11 @@ class _Site:
         """filter/{id}: the saved filter behind a board."""
         fid = int(call.args["id"])
         if fid - 10000 not in self.s.boards:
-            raise JiraError(404, "The selected filter is not available to you, perhaps it has been deleted or "
-                                 "had its permissions changed.")
+            raise JiraError(
+                404,
+                "The selected filter is not available to you, perhaps it has been deleted or "
+                "had its permissions changed.",
+            )
         return jira_data.saved_filter(fid, self.s.boards[fid - 10000])
 
     def issue(self, call: _Call) -> Json:
@@ -444,9 +471,15 @@ class _Site:
         start, size = max(0, call.int_param("startAt", 0)), call.int_param("maxResults", 50)
         size = min(50 if size < 0 else size, self.s.page_limit)
         wanted = self._wanted(call, "*navigable")
-        page = [self._render(i, wanted, "2") for i in issues[start:start + size]]
-        return {"expand": "schema,names", "startAt": start, "maxResults": size, "total": len(issues),
-                "issues": page, **self._expansions(call, page)}
+        page = [self._render(i, wanted, "2") for i in issues[start : start + size]]
+        return {
+            "expand": "schema,names",
+            "startAt": start,
+            "maxResults": size,
+            "total": len(issues),
+            "issues": page,
+            **self._expansions(call, page),
+        }
 
     def search_jql(self, call: _Call) -> Json:
         """search/jql (Cloud): nextPageToken paging and isLast, never total; only ids unless fields are named."""
@@ -457,7 +490,7 @@ class _Site:
         size = call.int_param("maxResults", 50)
         size = min(50 if size < 1 else size, 5000 if ids_only else self.s.page_limit)
         start = self._decode_token(call.param("nextPageToken"), jql)
-        chunk = issues[start:start + size]
+        chunk = issues[start : start + size]
         if ids_only:
             page = [{"id": i["id"], **({"key": i["key"]} if "key" in wanted[0] else {})} for i in chunk]
         else:
@@ -489,14 +522,25 @@ class _Site:
         states = set(call.list_param("state")) or {"closed", "active", "future"}
         sprints = [s for s in self.s.sprints if s.get("originBoardId") == bid and s["state"] in states]
         start, size = max(0, call.int_param("startAt", 0)), min(max(1, call.int_param("maxResults", 50)), 50)
-        return {"maxResults": size, "startAt": start, "total": len(sprints), "isLast": start + size >= len(sprints),
-                "values": sprints[start:start + size]}
+        return {
+            "maxResults": size,
+            "startAt": start,
+            "total": len(sprints),
+            "isLast": start + size >= len(sprints),
+            "values": sprints[start : start + size],
+        }
 
     def board_backlog(self, call: _Call) -> Json:
         """board/{id}/backlog: the board's issues that are not done and in no active or future sprint."""
         open_sprints = {sid for sid, s in self.sprints.items() if s["state"] != "closed"}
-        return self._agile_page(call, [i for i in self._board_select(call) if self._category(i) != "done"
-                                       and not open_sprints.intersection(self._sprint_ids(i))])
+        return self._agile_page(
+            call,
+            [
+                i
+                for i in self._board_select(call)
+                if self._category(i) != "done" and not open_sprints.intersection(self._sprint_ids(i))
+            ],
+        )
 
     def board_issues(self, call: _Call) -> Json:
         """board/{id}/issue: every issue of the board's filter."""
@@ -520,8 +564,11 @@ class _Site:
         """The issues a JQL query selects, in rank order."""
         s = self.s
         if s.bad_jql_marker and s.bad_jql_marker in jql:
-            raise JiraError(400, f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got "
-                                 f"'{s.bad_jql_marker}'. (line 1, character {jql.index(s.bad_jql_marker) + 1})")
+            raise JiraError(
+                400,
+                f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got "
+                f"'{s.bad_jql_marker}'. (line 1, character {jql.index(s.bad_jql_marker) + 1})",
+            )
         if s.forbidden_marker and s.forbidden_marker in jql:
             raise JiraError(403, FORBIDDEN)
         if bounded and not _ORDER_BY.sub("", jql).strip():
@@ -547,8 +594,11 @@ class _Site:
         if name not in ("project", "filter") or op not in ("=", "!=", "in", "not in"):
             return tree
         for value in values:
-            known = value.upper() in self.projects if name == "project" else (
-                value.isdigit() and int(value) - 10000 in self.s.boards and depth < 3)
+            known = (
+                value.upper() in self.projects
+                if name == "project"
+                else (value.isdigit() and int(value) - 10000 in self.s.boards and depth < 3)
+            )
             if isinstance(value, str) and not known:
                 raise JiraError(400, f"The value '{value}' does not exist for the field '{name}'.")
         if name == "project":
@@ -580,18 +630,28 @@ class _Site:
             return f["status"]["name"].lower() in wanted
         if name in ("issuetype", "type"):
             subtask = f["issuetype"].get("subtask", False)
-            return (f["issuetype"]["name"].lower() in wanted or ("fn", "standardissuetypes") in wanted and not subtask
-                    or ("fn", "subtaskissuetypes") in wanted and subtask)
+            return (
+                f["issuetype"]["name"].lower() in wanted
+                or ("fn", "standardissuetypes") in wanted
+                and not subtask
+                or ("fn", "subtaskissuetypes") in wanted
+                and subtask
+            )
         if name in ("key", "issuekey", "id"):
             return issue["key"].lower() in wanted or issue["id"] in wanted
         if name in ("priority", "labels", "component"):
-            values = {"priority": [f.get("priority") or {}], "labels": f.get("labels") or [],
-                      "component": f.get("components") or []}[name]
+            values = {
+                "priority": [f.get("priority") or {}],
+                "labels": f.get("labels") or [],
+                "component": f.get("components") or [],
+            }[name]
             return any((v.get("name") if isinstance(v, dict) else v or "").lower() in wanted for v in values)
         if name in ("parent", "epic link"):
             link = self.s.field_set.epic_link
-            return any(k and k.lower() in wanted for k in ((f.get("parent") or {}).get("key"),
-                                                            f.get(link.id) if link else None))
+            return any(
+                k and k.lower() in wanted
+                for k in ((f.get("parent") or {}).get("key"), f.get(link.id) if link else None)
+            )
         if name == "resolution" and "unresolved" in wanted:
             return f.get("resolution") is None
         if name == "sprint":
@@ -658,21 +718,28 @@ class _Site:
         named = {t for t in tokens if not t.startswith(("-", "*"))}
         return (None if any(t in ("*all", "*navigable") for t in tokens) or not named else named), excluded
 
-    def _render(self, issue: Json, wanted: tuple[set[str] | None, set[str]], version: str,
-                agile: bool = False) -> Json:
+    def _render(self, issue: Json, wanted: tuple[set[str] | None, set[str]], version: str, agile: bool = False) -> Json:
         """An issue as the deployment and API version show it, with the wanted fields only."""
         named, excluded = wanted
         fields = {**issue["fields"], **(self._agile_fields(issue) if agile else {})}
         if named is None:
             chosen = {k: v for k, v in fields.items() if k not in excluded}
         else:  # unknown field ids are dropped silently, as Jira does
-            chosen = {k: fields.get(k) for k in sorted(named - excluded - {"id", "key", "issuekey"})
-                      if k in fields or k in self.field_names}
+            chosen = {
+                k: fields.get(k)
+                for k in sorted(named - excluded - {"id", "key", "issuekey"})
+                if k in fields or k in self.field_names
+            }
         if self.s.cloud and (version != "3" or agile):  # ADF only in v3: v2 and Agile send wiki markup
             chosen = {k: jira_data.adf_to_wiki(v) if _is_adf(v) else v for k, v in chosen.items()}
         path = "agile/1.0" if agile else f"api/{version}"
-        return {"expand": "" if agile else ISSUE_EXPAND, "id": issue["id"],
-                "self": f"{SITE}/rest/{path}/issue/{issue['id']}", "key": issue["key"], "fields": chosen}
+        return {
+            "expand": "" if agile else ISSUE_EXPAND,
+            "id": issue["id"],
+            "self": f"{SITE}/rest/{path}/issue/{issue['id']}",
+            "key": issue["key"],
+            "fields": chosen,
+        }
 
     def _expansions(self, call: _Call, page: list[Json]) -> Json:
         expand = set(call.list_param("expand"))
@@ -688,14 +755,22 @@ class _Site:
         """What the Agile API adds: sprint, closedSprints, flagged, epic."""
         sprints = [self.sprints[i] for i in self._sprint_ids(issue) if i in self.sprints]
         current = [s for s in sprints if s["state"] != "closed"]
-        extra: Json = {"sprint": current[-1] if current else None,
-                       "closedSprints": [s for s in sprints if s["state"] == "closed"],
-                       "flagged": bool(issue["fields"].get(self.s.field_set.flagged.id))}
+        extra: Json = {
+            "sprint": current[-1] if current else None,
+            "closedSprints": [s for s in sprints if s["state"] == "closed"],
+            "flagged": bool(issue["fields"].get(self.s.field_set.flagged.id)),
+        }
         epic = self._epic_of(issue)
         if epic is not None:
-            extra["epic"] = {"id": int(epic["id"]), "key": epic["key"], "self": f"{SITE}/rest/agile/1.0/epic/{epic['id']}",
-                             "name": epic["fields"]["summary"], "summary": epic["fields"]["summary"],
-                             "color": {"key": "color_4"}, "done": self._category(epic) == "done"}
+            extra["epic"] = {
+                "id": int(epic["id"]),
+                "key": epic["key"],
+                "self": f"{SITE}/rest/agile/1.0/epic/{epic['id']}",
+                "name": epic["fields"]["summary"],
+                "summary": epic["fields"]["summary"],
+                "color": {"key": "color_4"},
+                "done": self._category(epic) == "done",
+            }
         return extra
 
     def _epic_of(self, issue: Json) -> Json | None:
@@ -710,7 +785,7 @@ class _Site:
         start = max(0, call.int_param("startAt", 0))
         size = min(max(1, call.int_param("maxResults", 50)), self.s.page_limit)
         wanted = self._wanted(call, "*all")
-        page = [self._render(i, wanted, "2", agile=True) for i in issues[start:start + size]]
+        page = [self._render(i, wanted, "2", agile=True) for i in issues[start : start + size]]
         return {"expand": "names,schema", "startAt": start, "maxResults": size, "total": len(issues), "issues": page}
 
 

@@ -47,13 +47,30 @@ class CustomField:
     def definition(self, cloud: bool) -> Json:
         """The /field entry, in Cloud's or Data Center's shape."""
         number = int(self.id.rsplit("_", 1)[1])
-        schema = {"type": self.type, **({"items": self.items} if self.items else {}),
-                  "custom": self.custom, "customId": number}
-        entry: Json = {"id": self.id, "name": self.name, "custom": True, "orderable": True, "navigable": True,
-                       "searchable": True, "clauseNames": [f"cf[{number}]", self.name], "schema": schema}
+        schema = {
+            "type": self.type,
+            **({"items": self.items} if self.items else {}),
+            "custom": self.custom,
+            "customId": number,
+        }
+        entry: Json = {
+            "id": self.id,
+            "name": self.name,
+            "custom": True,
+            "orderable": True,
+            "navigable": True,
+            "searchable": True,
+            "clauseNames": [f"cf[{number}]", self.name],
+            "schema": schema,
+        }
         if cloud:
-            entry = {"id": self.id, "key": self.id, "name": self.name, "untranslatedName": self.name,
-                     **{k: v for k, v in entry.items() if k not in ("id", "name")}}
+            entry = {
+                "id": self.id,
+                "key": self.id,
+                "name": self.name,
+                "untranslatedName": self.name,
+                **{k: v for k, v in entry.items() if k not in ("id", "name")},
+            }
         return entry
 
 
@@ -72,8 +89,16 @@ class FieldSet:
 
     def all(self) -> list[CustomField]:
         """Every custom field of the site, decoys included."""
-        named = [self.story_points, self.sprint, self.rank, self.flagged, self.epic_link, self.epic_name,
-                 self.acceptance_criteria, *self.decoys]
+        named = [
+            self.story_points,
+            self.sprint,
+            self.rank,
+            self.flagged,
+            self.epic_link,
+            self.epic_name,
+            self.acceptance_criteria,
+            *self.decoys,
+        ]
         return [f for f in named if f is not None]
 
     def with_acceptance_criteria(self, field: CustomField | None = None) -> FieldSet:
@@ -85,14 +110,24 @@ ACCEPTANCE_CRITERIA = CustomField("customfield_12310243", "Acceptance Criteria",
 _CLOUD_SPRINT = CustomField("customfield_10020", "Sprint", GH + "gh-sprint", "array", "json")
 _CLOUD_RANK = CustomField("customfield_10019", "Rank", GH + "gh-lexo-rank", "any")
 _CLOUD_FLAGGED = CustomField("customfield_10021", "Flagged", CF + "multicheckboxes", "array", "option")
-_DEVELOPMENT = CustomField("customfield_10000", "Development", "com.atlassian.jira.plugins.jira-development-integration-plugin:devsummarycf", "any")
+_DEVELOPMENT = CustomField(
+    "customfield_10000",
+    "Development",
+    "com.atlassian.jira.plugins.jira-development-integration-plugin:devsummarycf",
+    "any",
+)
 CLOUD_TEAM_MANAGED = FieldSet(
     story_points=CustomField("customfield_10016", "Story point estimate", GH + "jsw-story-points", "number"),
-    sprint=_CLOUD_SPRINT, rank=_CLOUD_RANK, flagged=_CLOUD_FLAGGED, decoys=(_DEVELOPMENT,),
+    sprint=_CLOUD_SPRINT,
+    rank=_CLOUD_RANK,
+    flagged=_CLOUD_FLAGGED,
+    decoys=(_DEVELOPMENT,),
 )
 CLOUD_COMPANY_MANAGED = FieldSet(
     story_points=CustomField("customfield_10028", "Story Points", CF + "float", "number"),
-    sprint=_CLOUD_SPRINT, rank=_CLOUD_RANK, flagged=_CLOUD_FLAGGED,
+    sprint=_CLOUD_SPRINT,
+    rank=_CLOUD_RANK,
+    flagged=_CLOUD_FLAGGED,
     decoys=(_DEVELOPMENT, CustomField("customfield_10016", "Story point estimate", GH + "jsw-story-points", "number")),
 )
 DATACENTER = FieldSet(
@@ -131,14 +166,32 @@ def field_list(deployment: str, field_set: FieldSet | None = None, data_dir: Pat
     source = "atlassian_openapi_examples/field_GET_200.json" if cloud else "go_jira_mock_data/all_fields.json"
     fields = load_json(source, data_dir)
     for fid, name, kind, items, clauses in _SYSTEM_FIELDS:
-        entry: Json = {"id": fid, "key": fid, "name": name, "custom": False, "orderable": kind is not None,
-                       "navigable": True, "searchable": True, "clauseNames": clauses}
+        entry: Json = {
+            "id": fid,
+            "key": fid,
+            "name": name,
+            "custom": False,
+            "orderable": kind is not None,
+            "navigable": True,
+            "searchable": True,
+            "clauseNames": clauses,
+        }
         if kind:
             entry["schema"] = {"type": kind, **({"items": items} if items else {}), "system": fid}
         fields.append(entry)
     if cloud:  # no schema: the hierarchy field of Cloud has none
-        fields.append({"id": "parent", "key": "parent", "name": "Parent", "custom": False, "orderable": True,
-                       "navigable": True, "searchable": True, "clauseNames": ["parent"]})
+        fields.append(
+            {
+                "id": "parent",
+                "key": "parent",
+                "name": "Parent",
+                "custom": False,
+                "orderable": True,
+                "navigable": True,
+                "searchable": True,
+                "clauseNames": ["parent"],
+            }
+        )
     return fields + [f.definition(cloud) for f in field_set.all()]
 
 
@@ -169,8 +222,14 @@ def storypoint_rows(project: str, data_dir: Path | None = None) -> list[dict[str
     for row in _csv_rows(str(path)):
         text = row["description"]
         text = None if text in ("", "NULL") else re.sub(r" {2,}", "\n", text).strip()
-        rows.append({"key": row["issuekey"], "title": " ".join(row["title"].split()), "description": text,
-                     "points": float(row["storypoint"])})
+        rows.append(
+            {
+                "key": row["issuekey"],
+                "title": " ".join(row["title"].split()),
+                "description": text,
+                "points": float(row["storypoint"]),
+            }
+        )
     return rows
 
 
@@ -215,12 +274,17 @@ def _pools(data_dir: str) -> Json:
 # Given/When/Then: EVG-3204 is real; the other three are written for the stand-in (real data has almost none).
 _GWT = [
     None,  # EVG-3204 from the CSV
-    ["Given a sprint with committed stories", "When the Product Owner removes a story from the sprint",
-     "Then the story returns to the top of the backlog"],
-    ["Given a backlog item without an estimate", "When the team votes in planning poker",
-     "Then the agreed estimate is stored on the item"],
-    ["Given an epic with three open stories", "When the last story is resolved",
-     "Then the epic shows 100% progress"],
+    [
+        "Given a sprint with committed stories",
+        "When the Product Owner removes a story from the sprint",
+        "Then the story returns to the top of the backlog",
+    ],
+    [
+        "Given a backlog item without an estimate",
+        "When the team votes in planning poker",
+        "Then the agreed estimate is stored on the item",
+    ],
+    ["Given an epic with three open stories", "When the last story is resolved", "Then the epic shows 100% progress"],
 ]
 
 
@@ -254,7 +318,7 @@ def _inline(text: str) -> list[Json]:
     nodes, pos = [], 0
     for m in _INLINE.finditer(text):
         if m.start() > pos:
-            nodes.append(_text(text[pos:m.start()]))
+            nodes.append(_text(text[pos : m.start()]))
         if m.group(1) is not None:
             nodes.append(_text(m.group(1), [{"type": "code"}]))
         elif m.group(2) is not None:
@@ -280,15 +344,26 @@ def heading(text: str, level: int = 3) -> Json:
 
 def bullet_list(items: list[str], ordered: bool = False) -> Json:
     """An ADF bullet (or ordered) list of one-paragraph items."""
-    return {"type": "orderedList" if ordered else "bulletList",
-            "content": [{"type": "listItem", "content": [paragraph(i)]} for i in items]}
+    return {
+        "type": "orderedList" if ordered else "bulletList",
+        "content": [{"type": "listItem", "content": [paragraph(i)]} for i in items],
+    }
 
 
 def task_list(items: list[str], done: int = 0) -> Json:
     """An ADF task list; the first `done` items are checked."""
-    return {"type": "taskList", "attrs": {"localId": "tl-1"},
-            "content": [{"type": "taskItem", "attrs": {"localId": f"ti-{i}", "state": "DONE" if i < done else "TODO"},
-                         "content": _inline(item)} for i, item in enumerate(items)]}
+    return {
+        "type": "taskList",
+        "attrs": {"localId": "tl-1"},
+        "content": [
+            {
+                "type": "taskItem",
+                "attrs": {"localId": f"ti-{i}", "state": "DONE" if i < done else "TODO"},
+                "content": _inline(item),
+            }
+            for i, item in enumerate(items)
+        ],
+    }
 
 
 def doc(*blocks: Json) -> Json:
@@ -301,11 +376,16 @@ def wiki_to_adf(text: str) -> Json:
     text = re.sub(r"(?m)^(h[1-6]\.)[ \t]*\n(?=\S)", r"\1 ", text)  # "h2.\nTitle": a break the CSV lost
     blocks, pos = [], 0
     for m in _CODE.finditer(text):
-        blocks += _wiki_blocks(text[pos:m.start()])
+        blocks += _wiki_blocks(text[pos : m.start()])
         body = m.group(3).strip("\n")
         language = (m.group(2) or "").split("|")[0].strip()
-        blocks.append({"type": "codeBlock", "attrs": {"language": language} if language else {},
-                       **({"content": [_text(body)]} if body else {})})
+        blocks.append(
+            {
+                "type": "codeBlock",
+                "attrs": {"language": language} if language else {},
+                **({"content": [_text(body)]} if body else {}),
+            }
+        )
         pos = m.end()
     return doc(*blocks, *_wiki_blocks(text[pos:]))
 
@@ -360,8 +440,9 @@ def _block(node: Json, depth: int = 1) -> str:
             if item.get("type") == "taskItem":
                 lines.append(f"{mark} {_wiki_inline(parts)}")
                 continue
-            lines += [_block(p, depth + 1) if "List" in p.get("type", "") else f"{mark} {_block(p, depth)}"
-                      for p in parts]
+            lines += [
+                _block(p, depth + 1) if "List" in p.get("type", "") else f"{mark} {_block(p, depth)}" for p in parts
+            ]
         return "\n".join(lines)
     if kind == "codeBlock":
         language = (node.get("attrs") or {}).get("language")
@@ -419,8 +500,12 @@ def board_sprints(deployment: str, board_id: int = 1, now: datetime = NOW) -> li
     for k in range(1, 9):
         sid = 36 + k + 100 * (board_id - 1)
         state = "closed" if k < 6 else "active" if k == 6 else "future"
-        sprint: Json = {"id": sid, "self": f"{SITE}/rest/agile/1.0/sprint/{sid}", "state": state,
-                        "name": f"{prefix} {k}"}
+        sprint: Json = {
+            "id": sid,
+            "self": f"{SITE}/rest/agile/1.0/sprint/{sid}",
+            "state": state,
+            "name": f"{prefix} {k}",
+        }
         if k <= 7:
             start = active_start + timedelta(days=14 * (k - 6), hours=1)
             sprint["startDate"] = _agile_time(start, deployment)
@@ -448,10 +533,17 @@ def cloud_sprint_value(sprint: Json) -> Json:
 
 def legacy_sprint_value(sprint: Json) -> str:
     """A sprint as Data Center's Sprint field holds it: GreenHopper's toString()."""
-    attrs = [("id", sprint["id"]), ("rapidViewId", sprint["originBoardId"]), ("state", sprint["state"].upper()),
-             ("name", sprint["name"]), ("goal", sprint.get("goal", "")),
-             ("startDate", sprint.get("startDate", "<null>")), ("endDate", sprint.get("endDate", "<null>")),
-             ("completeDate", sprint.get("completeDate", "<null>")), ("sequence", sprint["id"])]
+    attrs = [
+        ("id", sprint["id"]),
+        ("rapidViewId", sprint["originBoardId"]),
+        ("state", sprint["state"].upper()),
+        ("name", sprint["name"]),
+        ("goal", sprint.get("goal", "")),
+        ("startDate", sprint.get("startDate", "<null>")),
+        ("endDate", sprint.get("endDate", "<null>")),
+        ("completeDate", sprint.get("completeDate", "<null>")),
+        ("sequence", sprint["id"]),
+    ]
     body = ",".join(f"{k}={v}" for k, v in attrs)
     return f"com.atlassian.greenhopper.service.sprint.Sprint@{sprint['id'] * 2654435761 % (1 << 32):x}[{body}]"
 
@@ -459,26 +551,47 @@ def legacy_sprint_value(sprint: Json) -> str:
 # -- issues ------------------------------------------------------------------------------------------------
 
 STATUSES = {  # name: (id, category key)
-    "To Do": ("10000", "new"), "Backlog": ("10005", "new"), "Selected for Development": ("10603", "new"),
-    "In Progress": ("10602", "indeterminate"), "In Review": ("10004", "indeterminate"), "Done": ("10601", "done"),
+    "To Do": ("10000", "new"),
+    "Backlog": ("10005", "new"),
+    "Selected for Development": ("10603", "new"),
+    "In Progress": ("10602", "indeterminate"),
+    "In Review": ("10004", "indeterminate"),
+    "Done": ("10601", "done"),
 }
-CATEGORIES = {"new": (2, "blue-gray", "To Do"), "indeterminate": (4, "yellow", "In Progress"),
-              "done": (3, "green", "Done")}
+CATEGORIES = {
+    "new": (2, "blue-gray", "To Do"),
+    "indeterminate": (4, "yellow", "In Progress"),
+    "done": (3, "green", "Done"),
+}
 TYPES = {  # name: (cloud id, dc id, hierarchy level)
-    "Epic": ("10000", "10000", 1), "Story": ("10001", "10001", 0), "Task": ("10002", "3", 0),
-    "Sub-task": ("10003", "5", -1), "Bug": ("10004", "1", 0),
+    "Epic": ("10000", "10000", 1),
+    "Story": ("10001", "10001", 0),
+    "Task": ("10002", "3", 0),
+    "Sub-task": ("10003", "5", -1),
+    "Bug": ("10004", "1", 0),
 }
-PRIORITIES = {"cloud": ["Highest", "High", "Medium", "Medium", "Low", "Lowest"],
-              "datacenter": ["Blocker", "Critical", "Major", "Major", "Minor", "Trivial"]}
-PEOPLE = {"cloud": [("Mia Krystof", "5b10a2844c20165700ede21g"), ("Person A", "5b10ac8d82e05b22cc7d4ef5"),
-                    ("Person B", "5d1f5a2e8c4b6a0c1a2b3c4d"), None],
-          "datacenter": [("mister Morris", "mister.morris"), ("Daniel Vacanti", "admin"),
-                         ("Person C", "person.c"), None]}
+PRIORITIES = {
+    "cloud": ["Highest", "High", "Medium", "Medium", "Low", "Lowest"],
+    "datacenter": ["Blocker", "Critical", "Major", "Major", "Minor", "Trivial"],
+}
+PEOPLE = {
+    "cloud": [
+        ("Mia Krystof", "5b10a2844c20165700ede21g"),
+        ("Person A", "5b10ac8d82e05b22cc7d4ef5"),
+        ("Person B", "5d1f5a2e8c4b6a0c1a2b3c4d"),
+        None,
+    ],
+    "datacenter": [("mister Morris", "mister.morris"), ("Daniel Vacanti", "admin"), ("Person C", "person.c"), None],
+}
 LABELS = [[], ["backend"], ["frontend", "ux"], [], ["tech-debt"], ["customer"], []]
 COMPONENTS = [[], ["Team 1"], ["API"], [], ["Web", "API"]]
 COMPONENT_IDS = {"Team 1": "10002", "API": "10003", "Web": "10004"}
-PROJECTS = {"AR": ("10302", "Team Argon"), "UT": ("10100", "Upload Test"),
-            "XD": ("10010", "Spring XD"), "JSW": ("10020", "JIRA Software")}
+PROJECTS = {
+    "AR": ("10302", "Team Argon"),
+    "UT": ("10100", "Upload Test"),
+    "XD": ("10010", "Spring XD"),
+    "JSW": ("10020", "JIRA Software"),
+}
 
 
 def _timestamp(moment: datetime, deployment: str) -> str:
@@ -494,18 +607,37 @@ def _plan(n: int, deployment: str, seed: int) -> list[Json]:
     for i in range(n):
         kind = "Epic" if i % 20 == 0 else "Sub-task" if i % 16 == 15 else None
         r = rng.random()
-        status = (["In Progress", "In Review"][i % 2] if kind == "Epic" else "Done" if r < 0.15
-                  else ["In Progress", "In Review"][i % 2] if r < 0.3 else ["To Do", "Backlog", "To Do",
-                                                                          "Selected for Development"][i % 4])
+        status = (
+            ["In Progress", "In Review"][i % 2]
+            if kind == "Epic"
+            else "Done"
+            if r < 0.15
+            else ["In Progress", "In Review"][i % 2]
+            if r < 0.3
+            else ["To Do", "Backlog", "To Do", "Selected for Development"][i % 4]
+        )
         created = NOW - timedelta(days=300 * (n - i) / n + 2, hours=rng.randrange(0, 10), minutes=rng.randrange(60))
         stale = rng.random() < 0.1
         updated = min(NOW - timedelta(hours=1), created + timedelta(days=1 if stale else rng.uniform(1, 90)))
-        plan.append({"i": i, "kind": kind, "status": status, "created": created, "updated": updated,
-                     "sprints": _sprints_for(STATUSES[status][1], kind, rng, sprints),
-                     "priority": PRIORITIES[deployment][rng.randrange(6)], "labels": LABELS[i % len(LABELS)],
-                     "components": COMPONENTS[i % len(COMPONENTS)], "assignee": PEOPLE[deployment][i % 4],
-                     "reporter": PEOPLE[deployment][(i + 1) % 3], "flagged": i % 17 == 5,
-                     "epic": None, "parent": None, "estimated": i % 7 != 4})
+        plan.append(
+            {
+                "i": i,
+                "kind": kind,
+                "status": status,
+                "created": created,
+                "updated": updated,
+                "sprints": _sprints_for(STATUSES[status][1], kind, rng, sprints),
+                "priority": PRIORITIES[deployment][rng.randrange(6)],
+                "labels": LABELS[i % len(LABELS)],
+                "components": COMPONENTS[i % len(COMPONENTS)],
+                "assignee": PEOPLE[deployment][i % 4],
+                "reporter": PEOPLE[deployment][(i + 1) % 3],
+                "flagged": i % 17 == 5,
+                "epic": None,
+                "parent": None,
+                "estimated": i % 7 != 4,
+            }
+        )
     for item in plan:
         i = item["i"]
         if item["kind"] == "Sub-task":
@@ -521,18 +653,31 @@ def _sprints_for(category: str, kind: str | None, rng: random.Random, sprints: l
     r = rng.random()
     if category == "done":
         k = 5 if r < 0.1 else rng.randrange(0, 5)
-        return sprints[max(0, k - 1):k + 1] if rng.random() < 0.2 and k else [sprints[k]]
+        return sprints[max(0, k - 1) : k + 1] if rng.random() < 0.2 and k else [sprints[k]]
     if category == "indeterminate":
         return sprints[4:6] if r < 0.3 else [sprints[5]]
-    return ([sprints[5]] if r < 0.15 else [sprints[6]] if r < 0.3 else [sprints[7]] if r < 0.4
-            else [sprints[rng.randrange(5)]] if r < 0.5 else [])
+    return (
+        [sprints[5]]
+        if r < 0.15
+        else [sprints[6]]
+        if r < 0.3
+        else [sprints[7]]
+        if r < 0.4
+        else [sprints[rng.randrange(5)]]
+        if r < 0.5
+        else []
+    )
 
 
 def _stub(issue: Json) -> Json:
     """How another issue appears inside links, parent and subtasks."""
     f = issue["fields"]
-    return {"id": issue["id"], "key": issue["key"], "self": issue["self"],
-            "fields": {k: f[k] for k in ("summary", "status", "priority", "issuetype")}}
+    return {
+        "id": issue["id"],
+        "key": issue["key"],
+        "self": issue["self"],
+        "fields": {k: f[k] for k in ("summary", "status", "priority", "issuetype")},
+    }
 
 
 def _named(kind: str, name: str, ident: str) -> Json:
@@ -543,10 +688,22 @@ def _person(who: tuple[str, str] | None, deployment: str) -> Json | None:
     if who is None:
         return None
     if deployment == "cloud":
-        return {"self": f"{SITE}/rest/api/3/user?accountId={who[1]}", "accountId": who[1], "displayName": who[0],
-                "active": True, "accountType": "atlassian", "timeZone": "Etc/UTC"}
-    return {"self": f"{SITE}/rest/api/2/user?username={who[1]}", "name": who[1], "key": who[1],
-            "displayName": who[0], "active": True, "timeZone": "America/New_York"}
+        return {
+            "self": f"{SITE}/rest/api/3/user?accountId={who[1]}",
+            "accountId": who[1],
+            "displayName": who[0],
+            "active": True,
+            "accountType": "atlassian",
+            "timeZone": "Etc/UTC",
+        }
+    return {
+        "self": f"{SITE}/rest/api/2/user?username={who[1]}",
+        "name": who[1],
+        "key": who[1],
+        "displayName": who[0],
+        "active": True,
+        "timeZone": "America/New_York",
+    }
 
 
 def _base_issue(item: Json, ident: str, key: str, project: str, deployment: str, fs: FieldSet) -> Json:
@@ -555,35 +712,57 @@ def _base_issue(item: Json, ident: str, key: str, project: str, deployment: str,
     status_id, category = STATUSES[item["status"]]
     cat_id, color, cat_name = CATEGORIES[category]
     type_ids = TYPES[item["kind"]]
-    issuetype = {**_named("issuetype", item["kind"], type_ids[0 if cloud else 1]), "subtask": item["kind"] == "Sub-task"}
+    issuetype = {
+        **_named("issuetype", item["kind"], type_ids[0 if cloud else 1]),
+        "subtask": item["kind"] == "Sub-task",
+    }
     if cloud:
         issuetype["hierarchyLevel"] = type_ids[2]
     priority_id = str(PRIORITIES[deployment].index(item["priority"]) + 1)
     done = category == "done"
     fields = {
-        "summary": item["summary"], "description": item["description"], "issuetype": issuetype,
+        "summary": item["summary"],
+        "description": item["description"],
+        "issuetype": issuetype,
         "project": {**_named("project", PROJECTS[project][1], PROJECTS[project][0]), "key": project},
-        "status": {**_named("status", item["status"], status_id), "statusCategory": {
-            "self": f"{SITE}/rest/api/2/statuscategory/{cat_id}", "id": cat_id, "key": category,
-            "colorName": color, "name": cat_name}},
+        "status": {
+            **_named("status", item["status"], status_id),
+            "statusCategory": {
+                "self": f"{SITE}/rest/api/2/statuscategory/{cat_id}",
+                "id": cat_id,
+                "key": category,
+                "colorName": color,
+                "name": cat_name,
+            },
+        },
         "priority": _named("priority", item["priority"], priority_id),
-        "labels": list(item["labels"]), "components": [_named("component", c, COMPONENT_IDS[c]) for c in item["components"]],
-        "created": _timestamp(item["created"], deployment), "updated": _timestamp(item["updated"], deployment),
+        "labels": list(item["labels"]),
+        "components": [_named("component", c, COMPONENT_IDS[c]) for c in item["components"]],
+        "created": _timestamp(item["created"], deployment),
+        "updated": _timestamp(item["updated"], deployment),
         "resolution": _named("resolution", "Done", "10000") if done else None,
         "resolutiondate": _timestamp(item["updated"], deployment) if done else None,
-        "assignee": _person(item["assignee"], deployment), "reporter": _person(item["reporter"], deployment),
-        "issuelinks": [], "subtasks": [],
+        "assignee": _person(item["assignee"], deployment),
+        "reporter": _person(item["reporter"], deployment),
+        "issuelinks": [],
+        "subtasks": [],
         fs.story_points.id: item["points"] if item["estimated"] and item["kind"] not in ("Epic", "Sub-task") else None,
-        fs.flagged.id: [{"self": f"{SITE}/rest/api/2/customFieldOption/10019", "value": "Impediment",
-                         "id": "10019"}] if item["flagged"] else None,
+        fs.flagged.id: [{"self": f"{SITE}/rest/api/2/customFieldOption/10019", "value": "Impediment", "id": "10019"}]
+        if item["flagged"]
+        else None,
         fs.sprint.id: [cloud_sprint_value(s) if cloud else legacy_sprint_value(s) for s in item["sprints"]] or None,
     }
     for decoy in fs.decoys:
         fields[decoy.id] = "{}" if decoy is _DEVELOPMENT else None  # Cloud's dev-summary field holds "{}"
     if fs.acceptance_criteria:
         fields[fs.acceptance_criteria.id] = item.get("criteria")
-    return {"expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields", "id": ident,
-            "self": f"{SITE}/rest/api/2/issue/{ident}", "key": key, "fields": fields}
+    return {
+        "expand": "operations,versionedRepresentations,editmeta,changelog,renderedFields",
+        "id": ident,
+        "self": f"{SITE}/rest/api/2/issue/{ident}",
+        "key": key,
+        "fields": fields,
+    }
 
 
 def _relate(issues: list[Json], plan: list[Json], deployment: str, fs: FieldSet) -> None:
@@ -605,12 +784,30 @@ def _relate(issues: list[Json], plan: list[Json], deployment: str, fs: FieldSet)
         if other is None or "Sub-task" in (item["kind"], plan[other]["kind"]):
             continue
         tid, name, inward, outward = link_types[0 if i % 9 == 4 else 1]
-        kind = {"id": tid, "name": name, "inward": inward, "outward": outward, "self": f"{SITE}/rest/api/2/issueLinkType/{tid}"}
+        kind = {
+            "id": tid,
+            "name": name,
+            "inward": inward,
+            "outward": outward,
+            "self": f"{SITE}/rest/api/2/issueLinkType/{tid}",
+        }
         link_id = str(10100 + i)
-        issues[i]["fields"]["issuelinks"].append({"id": link_id, "self": f"{SITE}/rest/api/2/issueLink/{link_id}",
-                                                  "type": kind, "outwardIssue": _stub(issues[other])})
-        issues[other]["fields"]["issuelinks"].append({"id": link_id, "self": f"{SITE}/rest/api/2/issueLink/{link_id}",
-                                                      "type": kind, "inwardIssue": _stub(issues[i])})
+        issues[i]["fields"]["issuelinks"].append(
+            {
+                "id": link_id,
+                "self": f"{SITE}/rest/api/2/issueLink/{link_id}",
+                "type": kind,
+                "outwardIssue": _stub(issues[other]),
+            }
+        )
+        issues[other]["fields"]["issuelinks"].append(
+            {
+                "id": link_id,
+                "self": f"{SITE}/rest/api/2/issueLink/{link_id}",
+                "type": kind,
+                "inwardIssue": _stub(issues[i]),
+            }
+        )
 
 
 def _ranked(issues: list[Json], fs: FieldSet, seed: int) -> list[Json]:
@@ -628,6 +825,7 @@ def _ranked(issues: list[Json], fs: FieldSet, seed: int) -> list[Json]:
 
 def _cloud_texts(item: Json, k: int, pools: Json, fs: FieldSet, data_dir: Path) -> None:
     """Summary, ADF description, points and (optionally) the acceptance-criteria field of a Cloud issue."""
+
     def pick(pool: str, index: int) -> Any:
         return pools[pool][index % len(pools[pool])]
 
@@ -647,9 +845,15 @@ def _cloud_texts(item: Json, k: int, pools: Json, fs: FieldSet, data_dir: Path) 
             item["description"] = doc(heading("Acceptance criteria"), bullet_list(criteria))
     elif variant == 1:
         narrative = re.sub(r"^\s*h[1-6]\.\s*Narrative\s*", "", _strip_heading(_AC.split(ac_row["description"])[0]))
-        item.update(kind=item["kind"] or "Story", summary=ac_row["title"],
-                    description=doc(*wiki_to_adf(narrative)["content"], heading("Acceptance Criteria"),
-                                    task_list(criteria, done=1 if j % 3 == 0 else 0)))
+        item.update(
+            kind=item["kind"] or "Story",
+            summary=ac_row["title"],
+            description=doc(
+                *wiki_to_adf(narrative)["content"],
+                heading("Acceptance Criteria"),
+                task_list(criteria, done=1 if j % 3 == 0 else 0),
+            ),
+        )
     elif variant in (3, 7):
         row = pick("bugs", j * 2 + variant // 7)
         description = wiki_to_adf(row["description"]) if variant == 3 else doc()
@@ -659,8 +863,12 @@ def _cloud_texts(item: Json, k: int, pools: Json, fs: FieldSet, data_dir: Path) 
     else:
         row = pick("as_a", 2 * j + (variant == 6)) if variant in (4, 6) else pick("tasks", j)
         text = row["description"] if variant != 4 else None
-        item.update(kind=item["kind"] or ("Task" if variant == 5 else "Story"), summary=row["title"],
-                    description=wiki_to_adf(text) if text else None, points=row["points"])
+        item.update(
+            kind=item["kind"] or ("Task" if variant == 5 else "Story"),
+            summary=row["title"],
+            description=wiki_to_adf(text) if text else None,
+            points=row["points"],
+        )
 
 
 def cloud_issues(n: int, field_set: FieldSet | None = None, seed: int = 7, data_dir: Path | None = None) -> list[Json]:
@@ -695,8 +903,9 @@ def _dc_rows(n: int, data_dir: Path) -> list[Json]:
     return rows
 
 
-def datacenter_issues(n: int, field_set: FieldSet | None = None, seed: int = 11,
-                      data_dir: Path | None = None) -> list[Json]:
+def datacenter_issues(
+    n: int, field_set: FieldSet | None = None, seed: int = 11, data_dir: Path | None = None
+) -> list[Json]:
     """n Jira Data Center issues (API v2 shapes, wiki markup, legacy sprint strings, Epic Link) in rank order."""
     fs, data_dir = field_set or DATACENTER, data_dir or SHARED_DATA
     plan, issues = _plan(n, "datacenter", seed), []
@@ -704,9 +913,16 @@ def datacenter_issues(n: int, field_set: FieldSet | None = None, seed: int = 11,
         text, criteria = row["description"], None
         match = _AC.search(text or "")
         if fs.acceptance_criteria and match and item["i"] % 2 == 0:  # the criteria live in their own field
-            text, criteria = _strip_heading(text[:match.start()]) or None, match.group(1).strip() or None
-        kind = item["kind"] or ("Story" if row["title"].lower().startswith("as a") or (text or "").startswith("h2. Narrative")
-                                else "Bug" if _BUG.search(row["title"]) else "Task" if item["i"] % 7 == 3 else "Story")
+            text, criteria = _strip_heading(text[: match.start()]) or None, match.group(1).strip() or None
+        kind = item["kind"] or (
+            "Story"
+            if row["title"].lower().startswith("as a") or (text or "").startswith("h2. Narrative")
+            else "Bug"
+            if _BUG.search(row["title"])
+            else "Task"
+            if item["i"] % 7 == 3
+            else "Story"
+        )
         item.update(kind=kind, summary=row["title"], description=text, criteria=criteria, points=row["points"])
         project = row["key"].split("-")[0]
         issue = _base_issue(item, str(20000 + item["i"]), row["key"], project, "datacenter", fs)
@@ -726,36 +942,78 @@ def server_info(deployment: str, dc_version: str = "9.12.0", dc_deployment_type:
     """serverInfo: Cloud (deploymentType "Cloud") or Data Center ("Server" or "DataCenter", dc_version)."""
     base = {"baseUrl": SITE, "serverTime": NOW.strftime("%Y-%m-%dT%H:%M:%S.000%z"), "serverTitle": "Jira"}
     if deployment == "cloud":
-        return {**base, "displayUrl": SITE, "version": "1001.0.0-SNAPSHOT", "versionNumbers": [1001, 0, 0],
-                "deploymentType": "Cloud", "buildNumber": 100288, "buildDate": "2024-05-30T00:00:00.000+0000",
-                "scmInfo": "0f7c1a55c9bc0e1dbdf2c8e4e6f2a1c3b1d5e7a9", "defaultLocale": {"locale": "en_US"},
-                "serverTimeZone": "Etc/UTC"}
+        return {
+            **base,
+            "displayUrl": SITE,
+            "version": "1001.0.0-SNAPSHOT",
+            "versionNumbers": [1001, 0, 0],
+            "deploymentType": "Cloud",
+            "buildNumber": 100288,
+            "buildDate": "2024-05-30T00:00:00.000+0000",
+            "scmInfo": "0f7c1a55c9bc0e1dbdf2c8e4e6f2a1c3b1d5e7a9",
+            "defaultLocale": {"locale": "en_US"},
+            "serverTimeZone": "Etc/UTC",
+        }
     numbers = [int(p) for p in dc_version.split(".")]
     build = numbers[0] * 10**6 + numbers[1] * 10**4
-    return {**base, "version": dc_version, "versionNumbers": numbers, "deploymentType": dc_deployment_type,
-            "buildNumber": build, "buildDate": "2023-11-28T00:00:00.000-0800", "databaseBuildNumber": build,
-            "scmInfo": "6a5a9f1c2b3d4e5f60718293a4b5c6d7e8f90123"}
+    return {
+        **base,
+        "version": dc_version,
+        "versionNumbers": numbers,
+        "deploymentType": dc_deployment_type,
+        "buildNumber": build,
+        "buildDate": "2023-11-28T00:00:00.000-0800",
+        "databaseBuildNumber": build,
+        "scmInfo": "6a5a9f1c2b3d4e5f60718293a4b5c6d7e8f90123",
+    }
 
 
 def myself(deployment: str, email: str) -> Json:
     """myself: the account the credentials belong to."""
-    common = {"emailAddress": email, "displayName": "Product Owner", "active": True, "locale": "en_US",
-              "groups": {"size": 1, "items": []}, "applicationRoles": {"size": 1, "items": []},
-              "expand": "groups,applicationRoles"}
+    common = {
+        "emailAddress": email,
+        "displayName": "Product Owner",
+        "active": True,
+        "locale": "en_US",
+        "groups": {"size": 1, "items": []},
+        "applicationRoles": {"size": 1, "items": []},
+        "expand": "groups,applicationRoles",
+    }
     if deployment == "cloud":
-        return {"self": f"{SITE}/rest/api/3/user?accountId=5b10ac8d82e05b22cc7d4ef5",
-                "accountId": "5b10ac8d82e05b22cc7d4ef5", "accountType": "atlassian", "timeZone": "Etc/UTC", **common}
-    return {"self": f"{SITE}/rest/api/2/user?username=po", "key": "po", "name": "po", "deleted": False,
-            "timeZone": "America/Los_Angeles", **common}
+        return {
+            "self": f"{SITE}/rest/api/3/user?accountId=5b10ac8d82e05b22cc7d4ef5",
+            "accountId": "5b10ac8d82e05b22cc7d4ef5",
+            "accountType": "atlassian",
+            "timeZone": "Etc/UTC",
+            **common,
+        }
+    return {
+        "self": f"{SITE}/rest/api/2/user?username=po",
+        "key": "po",
+        "name": "po",
+        "deleted": False,
+        "timeZone": "America/Los_Angeles",
+        **common,
+    }
 
 
 def board(board_id: int, project: str) -> Json:
     """board/{id}: a scrum board on one project."""
     pid, name = PROJECTS.get(project, ("10000", project))
-    return {"id": board_id, "self": f"{SITE}/rest/agile/1.0/board/{board_id}", "name": f"{project} board",
-            "type": "scrum", "location": {"projectId": int(pid), "displayName": f"{name} ({project})",
-                                          "projectName": name, "projectKey": project, "projectTypeKey": "software",
-                                          "name": f"{name} ({project})"}}
+    return {
+        "id": board_id,
+        "self": f"{SITE}/rest/agile/1.0/board/{board_id}",
+        "name": f"{project} board",
+        "type": "scrum",
+        "location": {
+            "projectId": int(pid),
+            "displayName": f"{name} ({project})",
+            "projectName": name,
+            "projectKey": project,
+            "projectTypeKey": "software",
+            "name": f"{name} ({project})",
+        },
+    }
 
 
 def board_configuration(board_id: int, project: str, field_set: FieldSet) -> Json:
@@ -765,21 +1023,39 @@ def board_configuration(board_id: int, project: str, field_set: FieldSet) -> Jso
         return [{"id": sid, "self": f"{SITE}/rest/api/2/status/{sid}"} for sid, c in STATUSES.values() if c == category]
 
     columns = [("To Do", "new"), ("In Progress", "indeterminate"), ("Done", "done")]
-    return {"id": board_id, "name": f"{project} board", "type": "scrum",
-            "self": f"{SITE}/rest/agile/1.0/board/{board_id}/configuration",
-            "location": {"type": "project", "key": project, "id": PROJECTS.get(project, ("10000",))[0],
-                         "self": f"{SITE}/rest/api/2/project/{PROJECTS.get(project, ('10000',))[0]}"},
-            "filter": {"id": str(10000 + board_id), "self": f"{SITE}/rest/api/2/filter/{10000 + board_id}"},
-            "columnConfig": {"columns": [{"name": n, "statuses": statuses(c)} for n, c in columns],
-                             "constraintType": "none"},
-            "estimation": {"type": "field", "field": {"fieldId": field_set.story_points.id,
-                                                      "displayName": field_set.story_points.name}},
-            "ranking": {"rankCustomFieldId": int(field_set.rank.id.rsplit("_", 1)[1])}}
+    return {
+        "id": board_id,
+        "name": f"{project} board",
+        "type": "scrum",
+        "self": f"{SITE}/rest/agile/1.0/board/{board_id}/configuration",
+        "location": {
+            "type": "project",
+            "key": project,
+            "id": PROJECTS.get(project, ("10000",))[0],
+            "self": f"{SITE}/rest/api/2/project/{PROJECTS.get(project, ('10000',))[0]}",
+        },
+        "filter": {"id": str(10000 + board_id), "self": f"{SITE}/rest/api/2/filter/{10000 + board_id}"},
+        "columnConfig": {
+            "columns": [{"name": n, "statuses": statuses(c)} for n, c in columns],
+            "constraintType": "none",
+        },
+        "estimation": {
+            "type": "field",
+            "field": {"fieldId": field_set.story_points.id, "displayName": field_set.story_points.name},
+        },
+        "ranking": {"rankCustomFieldId": int(field_set.rank.id.rsplit("_", 1)[1])},
+    }
 
 
 def saved_filter(filter_id: int, jql: str) -> Json:
     """filter/{id}: a saved filter."""
-    return {"self": f"{SITE}/rest/api/2/filter/{filter_id}", "id": str(filter_id),
-            "name": f"Filter for board {filter_id - 10000}", "owner": {"displayName": "Product Owner", "active": True},
-            "jql": jql, "viewUrl": f"{SITE}/issues/?filter={filter_id}",
-            "searchUrl": f"{SITE}/rest/api/2/search?jql={quote(jql)}", "favourite": False}
+    return {
+        "self": f"{SITE}/rest/api/2/filter/{filter_id}",
+        "id": str(filter_id),
+        "name": f"Filter for board {filter_id - 10000}",
+        "owner": {"displayName": "Product Owner", "active": True},
+        "jql": jql,
+        "viewUrl": f"{SITE}/issues/?filter={filter_id}",
+        "searchUrl": f"{SITE}/rest/api/2/search?jql={quote(jql)}",
+        "favourite": False,
+    }

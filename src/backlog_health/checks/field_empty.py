@@ -12,9 +12,7 @@ KIND = "field_empty"
 SCOPE = "item"
 REQUIRES = frozenset()
 PARAMS = {
-    "field": Param(
-        str, "the item field to look at", choices=("description", "priority", "parent", "assignee")
-    ),
+    "field": Param(str, "the item field to look at", choices=("description", "priority", "parent", "assignee")),
     "min_words": Param(int, "fewer words than this count as empty", default=1),
 }
 

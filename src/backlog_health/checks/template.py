@@ -14,9 +14,7 @@ KIND = "template_deviation"
 SCOPE = "backlog"
 REQUIRES = frozenset({"tokens"})
 PARAMS = {
-    "min_stories": Param(
-        int, "the least number of stories before a template counts as the backlog's", default=5
-    ),
+    "min_stories": Param(int, "the least number of stories before a template counts as the backlog's", default=5),
     "min_share": Param(float, "share of stories a template needs to count as the backlog's", default=0.6),
 }
 

@@ -78,7 +78,5 @@ def load_pipeline(capabilities: set[str] | frozenset[str], configured: str | Non
         if component not in wanted:
             nlp.disable_pipe(component)
     active = set(nlp.pipe_names)
-    provided = frozenset(
-        cap for cap, needs in CAPABILITY_COMPONENTS.items() if set(needs) <= active or not needs
-    )
+    provided = frozenset(cap for cap, needs in CAPABILITY_COMPONENTS.items() if set(needs) <= active or not needs)
     return Pipeline(nlp, name, nlp.meta.get("version", "?"), provided)

@@ -33,9 +33,7 @@ _MEANS_VERB = (
     r"(?:want(?:s|ed)?|need(?:s|ed)?|like|love|wish|expect|require|desire|prefer|hope|request|"
     r"have|be\s+able|am\s+able|are\s+able|able|can|could|should|must|shall|will|would)"
 )
-_MEANS_MARKER = (
-    rf"(?:i|we)(?:['’](?:d|m|ll))?(?:\s+{_AUX}\b)*\s+{_MEANS_VERB}\b(?:\s+to\b)?(?:\s+be\s+able\s+to\b)?"
-)
+_MEANS_MARKER = rf"(?:i|we)(?:['’](?:d|m|ll))?(?:\s+{_AUX}\b)*\s+{_MEANS_VERB}\b(?:\s+to\b)?(?:\s+be\s+able\s+to\b)?"
 # "so that", "so I can", "in order to", "to be able to" … (the ends marker).
 _ENDS_MARKER = (
     r"(?:so\s+that|in\s+order\s+(?:to|that|for)|such\s+that|so\s+as\s+to|"

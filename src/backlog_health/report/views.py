@@ -507,7 +507,8 @@ def build_view(result: RunResult) -> ReportView:
     descriptions = not source.fields or bool({"description", "acceptance_criteria_field"} & source.fields)
     planning = tuple(
         PlanningItemView(
-            by_key[key][0], tuple(_check(label, crits, *by_key[key], estimates, descriptions) for label, crits in CHECKLIST)
+            by_key[key][0],
+            tuple(_check(label, crits, *by_key[key], estimates, descriptions) for label, crits in CHECKLIST),
         )
         for key in (result.planning.keys if result.planning else ())
         if key in by_key

@@ -147,9 +147,7 @@ STATUS_CATEGORY_NAMES: Mapping[str, str] = MappingProxyType(
         "done": "done",
     }
 )
-DONE_STATUSES = frozenset(
-    {"done", "closed", "resolved", "released", "wontdo", "wontfix", "cancelled", "canceled"}
-)
+DONE_STATUSES = frozenset({"done", "closed", "resolved", "released", "wontdo", "wontfix", "cancelled", "canceled"})
 IN_PROGRESS_STATUSES = frozenset(
     {
         "inprogress",
@@ -631,9 +629,7 @@ def load_file(path: str | os.PathLike[str]) -> Loaded:
     reader = READERS.get(extension)
     if reader is None:
         kind = f"'{extension}'" if extension else "(no extension)"
-        raise InputError(
-            f"{name}: unsupported file type {kind}; use .txt, .csv or .json (a JSON report or snapshot)"
-        )
+        raise InputError(f"{name}: unsupported file type {kind}; use .txt, .csv or .json (a JSON report or snapshot)")
     try:
         raw = file.read_bytes()
     except PermissionError:

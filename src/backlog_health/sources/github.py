@@ -31,8 +31,17 @@ PAGE_SIZE = 100
 ESTIMATE_LABEL = r"^(?:size|estimate|est|points?|sp|story[ -]?points?)\s*[:/=_ -]\s*(\d+(?:\.\d+)?)$"
 PRIORITY_LABEL = r"^(?:priority|prio)\s*[:/=_ -]\s*(.+)$|^(p[0-4])$"
 # Issue types named by labels when the repository has no issue types.
-TYPE_LABELS = {"bug": "Bug", "epic": "Epic", "story": "Story", "user story": "Story", "task": "Task",
-               "chore": "Task", "feature": "Feature", "enhancement": "Feature", "spike": "Spike"}
+TYPE_LABELS = {
+    "bug": "Bug",
+    "epic": "Epic",
+    "story": "Story",
+    "user story": "Story",
+    "task": "Task",
+    "chore": "Task",
+    "feature": "Feature",
+    "enhancement": "Feature",
+    "spike": "Spike",
+}
 DONE_STATUSES = ("done", "closed", "shipped", "released", "complete", "completed")
 PROJECT_FIELDS = {"status": "Status", "priority": "Priority", "estimate": "Estimate", "iteration": "Iteration"}
 ESTIMATE_FIELD_NAMES = ("Estimate", "Size", "Story Points", "Points")
@@ -108,12 +117,17 @@ class GithubQuery:
             settings = {key: value for key, value in settings.items() if key not in ("repo", "project")}
         merged = {**settings, **given}
         return cls(
-            repo=merged.get("repo"), project=merged.get("project"), api_url=merged.get("url"),
-            state=merged.get("state", "open"), labels=tuple(merged.get("labels", ())),
-            milestone=merged.get("milestone"), include_done=bool(merged.get("include_done", False)),
+            repo=merged.get("repo"),
+            project=merged.get("project"),
+            api_url=merged.get("url"),
+            state=merged.get("state", "open"),
+            labels=tuple(merged.get("labels", ())),
+            milestone=merged.get("milestone"),
+            include_done=bool(merged.get("include_done", False)),
             fields=merged.get("fields", {}),
             **{key: merged[key] for key in ("estimate_label", "priority_label") if key in merged},
-            timeout=float(merged.get("timeout", 30)), max_retries=int(merged.get("max_retries", 3)),
+            timeout=float(merged.get("timeout", 30)),
+            max_retries=int(merged.get("max_retries", 3)),
             max_wait=float(merged.get("max_wait", 60)),
         )
 
@@ -184,21 +198,29 @@ class GithubSource:
         """One request with bounded retries; errors become one clear line without the token."""
         from github import GithubException
 
-        retrier = Retrier("GitHub", self.query.max_retries, self.notify, self.sleep,
-                          f"check GITHUB_API_URL or --github-url ({self.api_url}) and the network")
+        retrier = Retrier(
+            "GitHub",
+            self.query.max_retries,
+            self.notify,
+            self.sleep,
+            f"check GITHUB_API_URL or --github-url ({self.api_url}) and the network",
+        )
 
         def counted() -> Any:
             self.n_requests += 1
             return request()
 
-        return retrier.call(what, counted, (GithubException,), self._wait_for, self._explain,
-                            lambda error: error.status)
+        return retrier.call(
+            what, counted, (GithubException,), self._wait_for, self._explain, lambda error: error.status
+        )
 
     def _wait_for(self, error, attempt: int) -> float | None:
         """Seconds to wait before retrying, None when the error is final; too long a wait is an error."""
         headers = {str(k).lower(): v for k, v in (error.headers or {}).items()}
         status = error.status
-        limited = status == 429 or (status == 403 and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"))
+        limited = status == 429 or (
+            status == 403 and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0")
+        )
         if not limited:
             return 2.0**attempt if status in (500, 502, 503, 504) else None
         if "retry-after" in headers:
@@ -239,14 +261,31 @@ class GithubSource:
             try:
                 item = convert(raw, len(items) + 1)
             except Exception as error:  # noqa: BLE001 - one odd issue never aborts the run
-                skipped.append(SkippedItem(_raw_key(raw, len(items) + len(skipped) + 1),
-                                           f"malformed item: {type(error).__name__}: {error}"))
+                skipped.append(
+                    SkippedItem(
+                        _raw_key(raw, len(items) + len(skipped) + 1), f"malformed item: {type(error).__name__}: {error}"
+                    )
+                )
                 continue
             if item is not None:
                 items.append(item)
         log.debug("GitHub: %d requests for %d items", self.n_requests, len(items) + len(skipped))
-        fields = {"title", "description", "type", "status", "status_category", "labels", "created", "updated",
-                  "url", "assignee", "rank", "estimate", "priority", "sprint"}
+        fields = {
+            "title",
+            "description",
+            "type",
+            "status",
+            "status_category",
+            "labels",
+            "created",
+            "updated",
+            "url",
+            "assignee",
+            "rank",
+            "estimate",
+            "priority",
+            "sprint",
+        }
         kind = "github" if self.query.repo else "github-project"
         location = f"{self.query.repo or self.query.project}"
         query = self._describe()
@@ -328,7 +367,7 @@ class GithubSource:
         login, number = match.group(1), int(match.group(2))
         owner_kind, after, seen, done = None, None, set(), 0
         while True:
-            for kind in ((owner_kind,) if owner_kind else ("organization", "user")):
+            for kind in (owner_kind,) if owner_kind else ("organization", "user"):
                 project = self._project_page(kind, login, number, after)
                 if project is not None:
                     owner_kind = kind
@@ -394,10 +433,16 @@ class GithubSource:
         done = state == "CLOSED" or (isinstance(status, str) and status.strip().lower() in DONE_STATUSES)
         if done and not self.query.include_done:
             return None
-        labels = tuple(label.get("name") for label in (content.get("labels") or {}).get("nodes") or ()
-                       if isinstance(label, dict) and label.get("name"))
-        estimate = values.get(names["estimate"]) if "estimate" in self.query.fields else next(
-            (values[name] for name in ESTIMATE_FIELD_NAMES if name in values), None)
+        labels = tuple(
+            label.get("name")
+            for label in (content.get("labels") or {}).get("nodes") or ()
+            if isinstance(label, dict) and label.get("name")
+        )
+        estimate = (
+            values.get(names["estimate"])
+            if "estimate" in self.query.fields
+            else next((values[name] for name in ESTIMATE_FIELD_NAMES if name in values), None)
+        )
         assignees = [a.get("login") for a in (content.get("assignees") or {}).get("nodes") or () if isinstance(a, dict)]
         repository = (content.get("repository") or {}).get("nameWithOwner")
         number = content.get("number")
@@ -409,10 +454,13 @@ class GithubSource:
             type=_type_from_labels(labels) if kind != "DraftIssue" else None,
             status=status if isinstance(status, str) else None,
             status_category="done" if done else ("in_progress" if _in_progress(status) else "todo"),
-            priority=values.get(names["priority"]) if isinstance(values.get(names["priority"]), str) else
-            _label_value(labels, self.query.priority_label),
+            priority=values.get(names["priority"])
+            if isinstance(values.get(names["priority"]), str)
+            else _label_value(labels, self.query.priority_label),
             rank=rank,
-            estimate=_float(estimate) if estimate is not None else _float(_label_value(labels, self.query.estimate_label)),
+            estimate=_float(estimate)
+            if estimate is not None
+            else _float(_label_value(labels, self.query.estimate_label)),
             labels=labels,
             sprint=values.get(names["iteration"]) if isinstance(values.get(names["iteration"]), str) else None,
             created=_date(content.get("createdAt")),

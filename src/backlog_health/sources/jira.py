@@ -41,8 +41,19 @@ FIELD_SCHEMAS = {
     "epic": "com.pyxis.greenhopper.jira:gh-epic-link",
 }
 BASE_FIELDS = (
-    "summary", "description", "issuetype", "status", "priority", "labels", "components", "created", "updated",
-    "assignee", "parent", "issuelinks", "subtasks",
+    "summary",
+    "description",
+    "issuetype",
+    "status",
+    "priority",
+    "labels",
+    "components",
+    "created",
+    "updated",
+    "assignee",
+    "parent",
+    "issuelinks",
+    "subtasks",
 )
 STATUS_CATEGORIES = {"new": "todo", "indeterminate": "in_progress", "done": "done"}
 _SPRINT_STATE = {"active": 0, "future": 1, "closed": 2}
@@ -72,13 +83,20 @@ class JiraQuery:
             raise InputError(f"give only one of --jql, --jira-project and --jira-board (got {', '.join(chosen)})")
         merged = {**settings, **{key: value for key, value in flags.items() if value is not None}}
         if chosen:  # NOTE: a selection on the command line replaces the config's, whichever kind it is
-            merged = {key: value for key, value in merged.items() if key not in {"jql", "project", "board"} - set(chosen)}
+            merged = {
+                key: value for key, value in merged.items() if key not in {"jql", "project", "board"} - set(chosen)
+            }
         if not merged.get("url"):
             raise InputError("--jql, --jira-project and --jira-board need --jira URL (or jira.url in the config)")
         return cls(
-            url=merged["url"], jql=merged.get("jql"), project=merged.get("project"), board=merged.get("board"),
-            deployment=merged.get("deployment"), fields=merged.get("fields", {}),
-            timeout=float(merged.get("timeout", 30)), max_retries=int(merged.get("max_retries", 3)),
+            url=merged["url"],
+            jql=merged.get("jql"),
+            project=merged.get("project"),
+            board=merged.get("board"),
+            deployment=merged.get("deployment"),
+            fields=merged.get("fields", {}),
+            timeout=float(merged.get("timeout", 30)),
+            max_retries=int(merged.get("max_retries", 3)),
             max_wait=float(merged.get("max_wait", 60)),
         )
 
@@ -164,10 +182,14 @@ class JiraSource:
         """One request with bounded retries on 429, 5xx and network errors; errors become one clear line."""
         from jira.exceptions import JIRAError
 
-        retrier = Retrier("Jira", self.query.max_retries, self.notify, self.sleep,
-                          f"check the --jira URL ({self.base_url}) and the network")
-        return retrier.call(what, request, (JIRAError,), self._wait_for, self._explain,
-                            lambda error: error.status_code)
+        retrier = Retrier(
+            "Jira",
+            self.query.max_retries,
+            self.notify,
+            self.sleep,
+            f"check the --jira URL ({self.base_url}) and the network",
+        )
+        return retrier.call(what, request, (JIRAError,), self._wait_for, self._explain, lambda error: error.status_code)
 
     def _wait_for(self, error, attempt: int) -> float | None:
         """Seconds before a retry, None when the answer is final."""
@@ -194,13 +216,14 @@ class JiraSource:
         detail = _jira_messages(getattr(error, "response", None)) or (error.text or "").strip()
         detail = self._scrub(detail)[:300]
         if status == 401:
-            return ("Jira rejected the credentials (401): check JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) "
-                    "or JIRA_PAT (Jira Data Center)")
+            return (
+                "Jira rejected the credentials (401): check JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) "
+                "or JIRA_PAT (Jira Data Center)"
+            )
         if status == 403:
             return f"Jira refused {what} (403): the account lacks permission{': ' + detail if detail else ''}"
         if status == 404:
-            return (f"Jira found nothing at {what} (404): check the --jira URL (the site root) "
-                    "and the board or project")
+            return f"Jira found nothing at {what} (404): check the --jira URL (the site root) and the board or project"
         if status == 400:
             return f"Jira rejected the query (400): {detail or 'bad request'}"
         if status == 410:
@@ -245,13 +268,40 @@ class JiraSource:
                 items.append(issue_to_item(raw, roles, self.base_url, rank=len(items) + 1))
             except Exception as error:  # noqa: BLE001 - one malformed issue never aborts the run
                 key = raw.get("key") if isinstance(raw, dict) else None
-                skipped.append(SkippedItem(str(key or f"#{len(items) + len(skipped) + 1}"),
-                                           f"malformed issue: {type(error).__name__}: {error}"))
+                skipped.append(
+                    SkippedItem(
+                        str(key or f"#{len(items) + len(skipped) + 1}"),
+                        f"malformed issue: {type(error).__name__}: {error}",
+                    )
+                )
         log.debug("Jira: %d requests for %d issues", self.n_requests, len(items) + len(skipped))
-        fields = {"title", "description", "type", "status", "status_category", "priority", "labels", "components",
-                  "created", "updated", "assignee", "url", "links", "subtasks", "parent", "rank"}
-        fields |= {name for role, name in (("estimate", "estimate"), ("sprint", "sprint"),
-                                             ("acceptance_criteria", "acceptance_criteria_field")) if roles.get(role)}
+        fields = {
+            "title",
+            "description",
+            "type",
+            "status",
+            "status_category",
+            "priority",
+            "labels",
+            "components",
+            "created",
+            "updated",
+            "assignee",
+            "url",
+            "links",
+            "subtasks",
+            "parent",
+            "rank",
+        }
+        fields |= {
+            name
+            for role, name in (
+                ("estimate", "estimate"),
+                ("sprint", "sprint"),
+                ("acceptance_criteria", "acceptance_criteria_field"),
+            )
+            if roles.get(role)
+        }
         info = SourceInfo("jira", self.base_url, jql, frozenset(fields))
         return Loaded(info, tuple(items), tuple(skipped))
 
@@ -270,8 +320,10 @@ class JiraSource:
             if filter_id is None:
                 raise BacklogHealthError(f"Jira board {query.board} has no filter; check --jira-board")
             # NOTE: the backlog of a board: its filter, not done, not in an active or closed sprint.
-            return (f"filter = {filter_id} AND statusCategory != Done AND "
-                    "(sprint is EMPTY OR sprint not in (openSprints(), closedSprints())) ORDER BY Rank ASC")
+            return (
+                f"filter = {filter_id} AND statusCategory != Done AND "
+                "(sprint is EMPTY OR sprint not in (openSprints(), closedSprints())) ORDER BY Rank ASC"
+            )
         raise InputError("give --jql, --jira-project or --jira-board with --jira")
 
     def _cloud_pages(self, client, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
@@ -415,8 +467,13 @@ def _links(values: Any) -> tuple[Link, ...]:
             other = entry.get(side)
             if isinstance(other, dict) and other.get("key"):
                 category = ((other.get("fields") or {}).get("status") or {}).get("statusCategory") or {}
-                links.append(Link(str(kind.get(name) or kind.get("name") or "relates to"), str(other["key"]),
-                                  STATUS_CATEGORIES.get(category.get("key"))))
+                links.append(
+                    Link(
+                        str(kind.get(name) or kind.get("name") or "relates to"),
+                        str(other["key"]),
+                        STATUS_CATEGORIES.get(category.get("key")),
+                    )
+                )
     return tuple(links)
 
 

@@ -43,8 +43,10 @@ class Retrier:
                 wait = wait_for(error, attempt)  # may itself end the run when the wait is too long
                 if wait is None or last:
                     raise BacklogHealthError(explain(error, what)) from None
-                self.notify(f"{self.service} answered {status_of(error)} to {what}; retrying in {wait:.0f} s "
-                            f"({attempt + 1} of {self.max_retries})")
+                self.notify(
+                    f"{self.service} answered {status_of(error)} to {what}; retrying in {wait:.0f} s "
+                    f"({attempt + 1} of {self.max_retries})"
+                )
                 self.sleep(wait)
             except (RequestsConnectionError, Timeout) as error:
                 if attempt >= min(MAX_NETWORK_RETRIES, self.max_retries):
@@ -54,8 +56,9 @@ class Retrier:
                 self.sleep(1.0 + attempt)
             except ValueError as error:  # a truncated or garbled JSON body
                 if last:
-                    raise BacklogHealthError(f"{self.service} sent an answer that is not valid JSON to {what}: "
-                                             f"{str(error)[:120]}") from None
+                    raise BacklogHealthError(
+                        f"{self.service} sent an answer that is not valid JSON to {what}: {str(error)[:120]}"
+                    ) from None
                 self.notify(f"{self.service} sent a broken answer to {what}; retrying")
                 self.sleep(1.0 + attempt)
         raise AssertionError("unreachable")
