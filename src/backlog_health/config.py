@@ -14,6 +14,7 @@ from typing import Any
 from backlog_health.errors import ConfigError
 from backlog_health.nlp.loader import BLANK
 from backlog_health.resources import data_file
+from backlog_health.scoring import READY_CHECKS, Readiness
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,8 +23,20 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 FAIL_ON = ("error", "warning")
 # Allowed keys: top level and per table. A key missing here is an error naming the file and key.
-_TOP_KEYS = {"story_types", "fail_under", "fail_on", "nlp", "rules", "jira", "github", "planning", "history"}
+_TOP_KEYS = {
+    "story_types",
+    "fail_under",
+    "fail_on",
+    "nlp",
+    "rules",
+    "jira",
+    "github",
+    "planning",
+    "history",
+    "readiness",
+}
 _PLANNING_KEYS = {"items": int, "sprints": (int, float), "velocity": (int, float)}
+_READINESS_KEYS = {"checks": list, "max_estimate": (int, float), "stale_days": int, "types": list, "labels": list}
 _NLP_KEYS = {"model", "batch_size"}
 _JIRA_KEYS = {
     "url": str,
@@ -73,6 +86,7 @@ class Config:
     planning_sprints: float = 2  # sprints to look ahead
     velocity: float | None = None  # estimate points the team finishes per sprint
     history: Path | None = None  # run history database (SQLite); None: no history
+    readiness: Readiness = field(default_factory=Readiness)  # the Definition of Ready
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -129,6 +143,8 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
         changes["batch_size"] = nlp["batch_size"]
     if "planning" in data:
         changes.update(_planning_settings(data["planning"], origin))
+    if "readiness" in data:
+        changes["readiness"] = _readiness_settings(config.readiness, data["readiness"], origin)
     if "history" in data:
         value = data["history"]
         if value is False:
@@ -158,6 +174,37 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
     changes["rule_origins"] = MappingProxyType(origins)
     changes["files"] = (*config.files, origin)
     return replace(config, **changes)
+
+
+def _readiness_settings(current: Readiness, section: Any, origin: str) -> Readiness:
+    """The [readiness] table: the team's Definition of Ready."""
+    _check_type(origin, "readiness", section, dict, "a table")
+    changes: dict[str, Any] = {}
+    for key, value in section.items():
+        if key not in _READINESS_KEYS:
+            raise ConfigError(
+                f"{origin}: unknown key 'readiness.{key}' (allowed: {', '.join(sorted(_READINESS_KEYS))})"
+            )
+        if not (key == "max_estimate" and value is False):
+            _check_type(origin, f"readiness.{key}", value, _READINESS_KEYS[key], "of another type (see the README)")
+    if "checks" in section:
+        unknown = sorted(set(map(str, section["checks"])) - set(READY_CHECKS))
+        if unknown:
+            raise ConfigError(f"{origin}: unknown readiness check '{unknown[0]}' (known: {', '.join(READY_CHECKS)})")
+        changes["checks"] = frozenset(map(str, section["checks"]))
+    if "max_estimate" in section:
+        value = section["max_estimate"]
+        if value is not False and value <= 0:
+            raise ConfigError(f"{origin}: 'readiness.max_estimate' must be a positive number, or false for none")
+        changes["max_estimate"] = None if value is False else float(value)
+    if "stale_days" in section:
+        if section["stale_days"] < 1:
+            raise ConfigError(f"{origin}: 'readiness.stale_days' must be a positive number of days")
+        changes["stale_days"] = section["stale_days"]
+    for key in ("types", "labels"):
+        if key in section:
+            changes[key] = tuple(str(value).strip().lower() for value in section[key])
+    return replace(current, **changes)
 
 
 def _planning_settings(section: Any, origin: str) -> dict[str, Any]:

@@ -105,9 +105,10 @@ def analyze(
     contexts = _contexts(open_items, loaded.info.fields, config, pipeline, skipped, progress, notes)
     findings = _run_checks(contexts, rules, notes, strict)
     results = []
+    now = datetime.now(timezone.utc)
     for index, ctx in enumerate(contexts):
         item_findings = tuple(findings[index])
-        ready, reasons = readiness(ctx, item_findings)
+        ready, reasons = readiness(ctx, item_findings, config.readiness, now)
         results.append(
             ItemResult(
                 item=ctx.item,
@@ -122,7 +123,7 @@ def analyze(
     score = health_score(results)
     return RunResult(
         source=loaded.info,
-        generated_at=datetime.now(timezone.utc),
+        generated_at=now,
         tool_version=__version__,
         items=tuple(results),
         skipped=tuple(skipped),

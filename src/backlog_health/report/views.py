@@ -356,6 +356,9 @@ def _check(
         # NOTE: readiness asks acceptance criteria of stories; a bug or task without them is shown, not failed.
         return CheckView(label, "fail" if result.story else "na", "none found")
     if label == "Estimate":
+        too_big = next((reason for reason in result.ready_reasons if reason.startswith("estimate ")), None)
+        if too_big:
+            return CheckView(label, "fail", too_big)
         if result.item.estimate is not None:
             return CheckView(label, "ok", item.estimate)
         return CheckView(

@@ -1,0 +1,77 @@
+"""The Definition of Ready: which checks count, their limits, and the items it applies to."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from backlog_health.config import load_config
+from backlog_health.engine import analyze
+from backlog_health.model import BacklogItem, SourceInfo
+from backlog_health.scoring import Readiness
+from backlog_health.sources import Loaded
+
+CONFIG = load_config(directory=None)
+FIELDS = frozenset({"title", "description", "estimate", "type", "labels", "updated"})
+STORY = BacklogItem(
+    "PAN-1",
+    "As a shopper, I want to reorder a past basket, so that I save time.",
+    description="Context.\n\nAcceptance criteria:\n- The last five baskets are listed",
+    type="Story",
+    estimate=3.0,
+)
+NOW = datetime.now(timezone.utc)
+
+
+def _ready(item: BacklogItem, readiness: Readiness) -> tuple[bool, tuple[str, ...]]:
+    result = analyze(Loaded(SourceInfo("file", "b.csv", None, FIELDS), (item,)), replace(CONFIG, readiness=readiness))
+    return result.items[0].ready, result.items[0].ready_reasons
+
+
+@pytest.mark.parametrize(
+    ("item", "readiness", "ready", "reason"),
+    [
+        (STORY, Readiness(), True, None),
+        (replace(STORY, estimate=None), Readiness(), False, "not estimated"),
+        (replace(STORY, estimate=21.0), Readiness(), False, "estimate 21 is above 13: split it"),
+        (replace(STORY, estimate=21.0), Readiness(max_estimate=None), True, None),
+        (replace(STORY, estimate=21.0), Readiness(max_estimate=40), True, None),
+        (replace(STORY, estimate=None), Readiness(checks=frozenset({"story_form"})), True, None),
+        (replace(STORY, description=""), Readiness(), False, "acceptance criteria missing or not testable"),
+        # the fresh check is off by default, and counts days since the last update when on
+        (replace(STORY, updated=NOW - timedelta(days=400)), Readiness(), True, None),
+        (
+            replace(STORY, updated=NOW - timedelta(days=400)),
+            Readiness(checks=Readiness().checks | {"fresh"}),
+            False,
+            "not updated for 400 days",
+        ),
+        (replace(STORY, updated=NOW - timedelta(days=10)), Readiness(checks=Readiness().checks | {"fresh"}), True, None),
+        # the Definition of Ready applies to the chosen types and labels only
+        (replace(STORY, estimate=None, type="Bug"), Readiness(types=("story",)), True, None),
+        (replace(STORY, estimate=None), Readiness(types=("story",)), False, "not estimated"),
+        (replace(STORY, estimate=None), Readiness(labels=("team-a",)), True, None),
+        (replace(STORY, estimate=None, labels=("Team-A",)), Readiness(labels=("team-a",)), False, "not estimated"),
+    ],
+)
+def test_definition_of_ready(item, readiness, ready, reason):
+    got_ready, reasons = _ready(item, readiness)
+    assert got_ready is ready, reasons
+    if reason:
+        assert reason in reasons, reasons
+
+
+def test_config_errors_name_the_file_and_key(tmp_path):
+    from backlog_health.errors import ConfigError
+
+    for text, message in (
+        ('[readiness]\nchecks = ["nope"]\n', "unknown readiness check 'nope'"),
+        ("[readiness]\nmax_estimate = -1\n", "'readiness.max_estimate' must be a positive number"),
+        ("[readiness]\nspeed = 1\n", "unknown key 'readiness.speed'"),
+    ):
+        path = tmp_path / "backlog-health.toml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError, match=message):
+            load_config(path, directory=tmp_path)
