@@ -79,7 +79,12 @@ def test_scores():
     quality = (100 + result.items[1].score) / 2
     # a title-only source cannot show acceptance criteria: that is not held against the clean story
     assert [r.ready for r in result.items] == [True, False]
-    assert result.health_score == round((quality + 50) / 2)
+    state = result.health
+    assert state.quality == quality and state.readiness == 50
+    weights = state.weights
+    expected = weights["quality"] * quality + weights["readiness"] * 50 + weights["metrics"] * (state.metrics or 0)
+    assert result.health_score == round(expected) == state.score
+    assert state.explanation.startswith(f"{state.score} because item quality is {quality:.0f}")
 
 
 def test_summary_adds_and_derives():

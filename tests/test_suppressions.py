@@ -299,3 +299,47 @@ def test_to_dict():
         },
     }
     assert Suppression("#4", "AT01", "", None, "label").to_dict()["until"] is None
+
+
+# --- through the engine and the CLI ---------------------------------------------------------------------------
+
+
+def _analyze_with(items, overrides=()):
+    from dataclasses import replace as _replace
+
+    from backlog_health.config import load_config
+    from backlog_health.engine import analyze
+    from backlog_health.model import SourceInfo
+    from backlog_health.sources import Loaded
+
+    config = _replace(load_config(directory=None), suppressions=tuple(overrides))
+    return analyze(Loaded(SourceInfo("file", "b.csv", None, frozenset({"title", "labels"})), tuple(items)), config)
+
+
+def test_engine_suppresses_counts_and_lists():
+    two = "As a clerk, I want to add and delete invoices, so that the books stay right."
+    items = [
+        BacklogItem("INV-1", two, labels=("bh-ignore:AT01",)),
+        BacklogItem("INV-2", two),
+    ]
+    result = _analyze_with(items)
+    first, second = result.items
+    assert not any(f.rule == "AT01" for f in first.findings)
+    assert any(f.rule == "AT01" for f in second.findings)
+    assert first.score > second.score  # the silenced finding costs nothing
+    assert [(entry.item, entry.finding.rule) for entry in result.suppressed] == [("INV-1", "AT01")]
+
+
+def test_engine_reports_unused_and_expired_overrides():
+    items = [BacklogItem("INV-1", "As a clerk, I want to file invoices, so that audits go fast.")]
+    overrides = [
+        Suppression("INV-1", "AM01", "nothing to silence", None, "s.toml:entry 1"),
+        Suppression("INV-9", "AT01", "gone", date(2020, 1, 1), "s.toml:entry 2"),
+    ]
+    result = _analyze_with(items, overrides)
+    assert [(why, entry.item) for why, entry in result.stale_suppressions] == [
+        ("unused", "INV-1"),
+        ("expired", "INV-9"),
+    ]
+    assert any("match no finding" in note for note in result.notes)
+    assert any("expired" in note for note in result.notes)

@@ -12,9 +12,11 @@ from types import MappingProxyType
 from typing import Any
 
 from backlog_health.errors import ConfigError
+from backlog_health.model import CRITERIA, SEVERITIES
 from backlog_health.nlp.loader import BLANK
 from backlog_health.resources import data_file
-from backlog_health.scoring import READY_CHECKS, Readiness
+from backlog_health.scoring import READY_CHECKS, Readiness, Scoring
+from backlog_health.suppressions import Suppression, load_overrides
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,6 +36,8 @@ _TOP_KEYS = {
     "planning",
     "history",
     "readiness",
+    "suppressions",
+    "scoring",
 }
 _PLANNING_KEYS = {"items": int, "sprints": (int, float), "velocity": (int, float)}
 _READINESS_KEYS = {"checks": list, "max_estimate": (int, float), "stale_days": int, "types": list, "labels": list}
@@ -87,6 +91,8 @@ class Config:
     velocity: float | None = None  # estimate points the team finishes per sprint
     history: Path | None = None  # run history database (SQLite); None: no history
     readiness: Readiness = field(default_factory=Readiness)  # the Definition of Ready
+    scoring: Scoring = field(default_factory=Scoring)  # item scores and the backlog health score
+    suppressions: tuple[Suppression, ...] = ()  # entries of the overrides file, read when the config is read
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -143,6 +149,11 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
         changes["batch_size"] = nlp["batch_size"]
     if "planning" in data:
         changes.update(_planning_settings(data["planning"], origin))
+    if "suppressions" in data:
+        _check_type(origin, "suppressions", data["suppressions"], str, "the path of an overrides file")
+        changes["suppressions"] = load_overrides(base / data["suppressions"])
+    if "scoring" in data:
+        changes["scoring"] = _scoring_settings(config.scoring, data["scoring"], origin)
     if "readiness" in data:
         changes["readiness"] = _readiness_settings(config.readiness, data["readiness"], origin)
     if "history" in data:
@@ -174,6 +185,39 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
     changes["rule_origins"] = MappingProxyType(origins)
     changes["files"] = (*config.files, origin)
     return replace(config, **changes)
+
+
+def _scoring_settings(current: Scoring, section: Any, origin: str) -> Scoring:
+    """The [scoring] table: penalties by severity, weights by criterion and of the health score's parts, bands."""
+    _check_type(origin, "scoring", section, dict, "a table")
+    allowed = {"penalties": SEVERITIES, "criteria": CRITERIA, "weights": ("quality", "readiness", "metrics")}
+    changes: dict[str, Any] = {}
+    for key, value in section.items():
+        if key in ("healthy", "attention"):
+            _check_type(origin, f"scoring.{key}", value, (int, float), "a score from 0 to 100")
+            if not 0 <= value <= 100:
+                raise ConfigError(f"{origin}: 'scoring.{key}' must be a score from 0 to 100, not {value}")
+            changes[key] = float(value)
+            continue
+        if key not in allowed:
+            raise ConfigError(
+                f"{origin}: unknown key 'scoring.{key}' (allowed: attention, criteria, healthy, penalties, weights)"
+            )
+        _check_type(origin, f"scoring.{key}", value, dict, "a table of numbers")
+        for name, number in value.items():
+            if name not in allowed[key]:
+                raise ConfigError(f"{origin}: unknown key 'scoring.{key}.{name}' (allowed: {', '.join(allowed[key])})")
+            _check_type(origin, f"scoring.{key}.{name}", number, (int, float), "a number of 0 or more")
+            if number < 0:
+                raise ConfigError(f"{origin}: 'scoring.{key}.{name}' must be 0 or more, not {number}")
+        field_name = {"penalties": "penalties", "criteria": "criterion_weights", "weights": "weights"}[key]
+        changes[field_name] = {**getattr(current, field_name), **{k: float(v) for k, v in value.items()}}
+    result = replace(current, **changes)
+    if result.attention > result.healthy:
+        raise ConfigError(f"{origin}: 'scoring.attention' must not be above 'scoring.healthy'")
+    if not any(result.weights.get(part, 0) for part in ("quality", "readiness")):
+        raise ConfigError(f"{origin}: 'scoring.weights' must give item quality or readiness a weight above 0")
+    return result
 
 
 def _readiness_settings(current: Readiness, section: Any, origin: str) -> Readiness:

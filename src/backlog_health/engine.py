@@ -12,14 +12,16 @@ from backlog_health import __version__
 from backlog_health.checks import ItemContext, kinds
 from backlog_health.config import Config
 from backlog_health.errors import ConfigError
+from backlog_health.metrics import MetricSettings, backlog_metrics
 from backlog_health.model import BacklogItem, Finding, ItemResult, NlpInfo, RunResult, SkippedItem
 from backlog_health.nlp.criteria import extract_acceptance_criteria
 from backlog_health.nlp.loader import Pipeline, load_pipeline
 from backlog_health.nlp.story import clean_story_text, find_story
 from backlog_health.planning import next_sprints
 from backlog_health.rules import Rule, RuleSet, configure, load_rules
-from backlog_health.scoring import health_band, health_score, item_score, readiness
+from backlog_health.scoring import health, item_score, readiness
 from backlog_health.sources import Loaded
+from backlog_health.suppressions import Suppressor
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +108,12 @@ def analyze(
     findings = _run_checks(contexts, rules, notes, strict)
     results = []
     now = datetime.now(timezone.utc)
+    suppressor = Suppressor(config.suppressions, now.date(), known_rules={rule.id for rule in rules})
+    suppressed = []
     for index, ctx in enumerate(contexts):
-        item_findings = tuple(findings[index])
+        # NOTE: a suppressed finding counts neither in the score nor in readiness, but the report lists it.
+        item_findings, silenced = suppressor.filter(ctx.item, tuple(findings[index]))
+        suppressed.extend(silenced)
         ready, reasons = readiness(ctx, item_findings, config.readiness, now)
         results.append(
             ItemResult(
@@ -117,10 +123,20 @@ def analyze(
                 findings=item_findings,
                 ready=ready,
                 ready_reasons=reasons,
-                score=item_score(item_findings),
+                score=item_score(item_findings, config.scoring),
             )
         )
-    score = health_score(results)
+    planning = next_sprints(
+        results, items=config.planning_items, sprints=config.planning_sprints, velocity=config.velocity
+    )
+    metric_settings = MetricSettings(
+        velocity=config.velocity,
+        sprints=config.planning_sprints,
+        max_estimate=config.readiness.max_estimate or MetricSettings().max_estimate,
+        story_types=config.story_types or MetricSettings().story_types,
+    )
+    metrics = backlog_metrics(results, metric_settings, now, loaded.info.fields, planning.keys)
+    state = health(results, metrics, config.scoring)
     return RunResult(
         source=loaded.info,
         generated_at=now,
@@ -129,13 +145,33 @@ def analyze(
         skipped=tuple(skipped),
         rules=tuple(rule.info() for rule in rules),
         nlp=NlpInfo(pipeline.name, pipeline.version, pipeline.reduced, unmet),
-        health_score=score,
-        band=health_band(score),
-        notes=tuple(notes),
-        planning=next_sprints(
-            results, items=config.planning_items, sprints=config.planning_sprints, velocity=config.velocity
+        health_score=state.score,
+        band=state.band,
+        health=state,
+        metrics=metrics,
+        notes=tuple(notes + _suppression_notes(suppressor)),
+        suppressed=tuple(suppressed),
+        stale_suppressions=tuple(
+            [("unused", x) for x in suppressor.unused()]
+            + [("expired", x) for x in suppressor.expired()]
+            + [("unknown rule", x) for x in suppressor.unknown_rules()]
         ),
+        planning=planning,
     )
+
+
+def _suppression_notes(suppressor: Suppressor) -> list[str]:
+    """Suppressions that no longer do anything, so the team can clean them up."""
+    notes = []
+    for what, found in (
+        ("match no finding", suppressor.unused()),
+        ("have expired and no longer apply", suppressor.expired()),
+        ("name an unknown rule", suppressor.unknown_rules()),
+    ):
+        if found:
+            listed = ", ".join(f"{x.item} {x.rule} ({x.origin})" for x in found[:5]) + (", …" if len(found) > 5 else "")
+            notes.append(f"{len(found)} suppression(s) {what}: {listed}")
+    return notes
 
 
 # Below this share of items written as stories, an untyped backlog (of at least MIN_UNTYPED items)

@@ -286,7 +286,10 @@ class RunResult:
     metrics: dict[str, Any] = field(default_factory=dict)  # backlog-level metrics
     notes: tuple[str, ...] = ()  # warnings for the user (encoding guessed, rules skipped …)
     planning: Any = None  # planning.Planning: what the next sprints draw from
+    health: Any = None  # scoring.Health: the parts of the health score and its explanation
     history: Any = None  # history.History: the trend and what changed since the previous run, when kept
+    suppressed: tuple[Any, ...] = ()  # suppressions.Suppressed: findings the team silenced, with their reasons
+    stale_suppressions: tuple[tuple[str, Any], ...] = ()  # ("unused"|"expired"|"unknown rule", Suppression)
 
     @property
     def summary(self) -> Summary:

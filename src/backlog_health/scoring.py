@@ -1,17 +1,20 @@
-"""Item scores, readiness and the backlog health score (a first, documented model).
+"""Item scores, readiness (the Definition of Ready) and the backlog health score.
 
-Item score: 100 minus a penalty per finding by severity (error 20, warning 8, info 2), floored at 0.
-Backlog health: the mean of the mean item score and the share of ready items (in percent), so that a
-backlog of tidy but unready items does not look healthy. Bands: 85 and above healthy, 60–84 needs attention, below 60
-unhealthy.
+Item score: 100 minus, for each finding, the penalty of its severity (error 20, warning 8, info 2) times the
+weight of its criterion (1 unless configured), floored at 0.
+Backlog health: a weighted mean of item quality (the mean item score), readiness (the share of ready items, in
+percent) and the backlog metrics (the share of metrics the source can measure that are within their targets);
+by default 40 % quality, 40 % readiness, 20 % metrics, the metrics' weight going to the other two when none can
+be measured. So a backlog of tidy but unready items does not look healthy. Bands: 85 and above healthy, 60–84
+needs attention, below 60 unhealthy. Every part is configurable ([scoring]) and the report explains the score.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from backlog_health.model import BacklogItem, Finding, ItemResult
 
@@ -54,23 +57,114 @@ class Readiness:
         return not self.labels or any(label.lower() in self.labels for label in item.labels)
 
 
-def item_score(findings: Sequence[Finding]) -> int:
+@dataclass(frozen=True)
+class Scoring:
+    """How findings become item scores, and item scores, readiness and metrics the backlog's health."""
+
+    penalties: Mapping[str, float] = field(default_factory=lambda: dict(PENALTY))  # severity → points lost
+    criterion_weights: Mapping[str, float] = field(default_factory=dict)  # criterion → multiplier (default 1)
+    weights: Mapping[str, float] = field(
+        default_factory=lambda: {"quality": 0.4, "readiness": 0.4, "metrics": 0.2}
+    )  # parts of the health score
+    healthy: float = 85  # lowest healthy score
+    attention: float = 60  # lowest score that only needs attention
+
+
+@dataclass(frozen=True)
+class Health:
+    """The backlog health score and what it is made of."""
+
+    score: int  # 0–100
+    band: str  # "healthy", "needs attention" or "unhealthy"
+    quality: float  # mean item score
+    readiness: float  # percent of items ready
+    metrics: float | None  # percent of measurable metrics within target; None when none can be measured
+    weights: Mapping[str, float]  # weights used (metrics' weight moved to the others when it is None)
+    off_target: tuple[str, ...]  # names of the metrics outside their targets
+
+    @property
+    def explanation(self) -> str:
+        """'72 because item quality is 94, 45% of items are ready, and 2 of 5 backlog metrics are off target
+        (ready_depth, staleness)'."""
+        parts = [
+            f"item quality is {self.quality:.0f} (weight {self.weights['quality']:.0%})",
+            f"{self.readiness:.0f}% of items are ready (weight {self.weights['readiness']:.0%})",
+        ]
+        if self.metrics is not None:
+            off = f", off target: {', '.join(self.off_target)}" if self.off_target else ""
+            parts.append(
+                f"{self.metrics:.0f}% of the backlog metrics are within target (weight "
+                f"{self.weights['metrics']:.0%}{off})"
+            )
+        return f"{self.score} because " + ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `score` object of the JSON report."""
+        return {
+            "health_score": self.score,
+            "band": self.band,
+            "quality": round(self.quality, 1),
+            "readiness": round(self.readiness, 1),
+            "metrics": None if self.metrics is None else round(self.metrics, 1),
+            "weights": dict(self.weights),
+            "off_target": list(self.off_target),
+            "explanation": self.explanation,
+        }
+
+
+def item_score(findings: Sequence[Finding], scoring: Scoring | None = None) -> int:
     """0–100 quality of one item from its findings."""
-    return max(0, 100 - sum(PENALTY[finding.severity] for finding in findings))
+    scoring = scoring or Scoring()
+    lost = sum(scoring.penalties.get(f.severity, 0) * scoring.criterion_weights.get(f.criterion, 1.0) for f in findings)
+    return max(0, round(100 - lost))
+
+
+def health(
+    results: Sequence[ItemResult], metrics: Mapping[str, Any] | None = None, scoring: Scoring | None = None
+) -> Health:
+    """The backlog's health from item quality, readiness and the metrics' statuses (100 for an empty backlog)."""
+    scoring = scoring or Scoring()
+    if not results:
+        return Health(100, health_band(100, scoring), 100.0, 100.0, None, _weights(scoring, False), ())
+    quality = sum(result.score for result in results) / len(results)
+    readiness_pct = 100 * sum(1 for result in results if result.ready) / len(results)
+    # NOTE: only metrics with a target count (counts by type or status describe, they do not judge), and only
+    # those the source can measure.
+    statuses = {
+        name: value.get("status")
+        for name, value in (metrics or {}).items()
+        if isinstance(value, Mapping) and value.get("status") in {"ok", "warn"} and value.get("threshold") is not None
+    }
+    measured = bool(statuses) and scoring.weights.get("metrics", 0) > 0
+    metrics_pct = 100 * sum(1 for status in statuses.values() if status == "ok") / len(statuses) if measured else None
+    weights = _weights(scoring, measured)
+    total = weights["quality"] * quality + weights["readiness"] * readiness_pct
+    total += weights["metrics"] * (metrics_pct or 0)
+    score = round(total)
+    off = tuple(sorted(name for name, status in statuses.items() if status == "warn")) if measured else ()
+    return Health(score, health_band(score, scoring), quality, readiness_pct, metrics_pct, weights, off)
+
+
+def _weights(scoring: Scoring, measured: bool) -> dict[str, float]:
+    """The parts' weights, summing to 1; without measurable metrics their weight goes to the other parts."""
+    weights = {name: float(scoring.weights.get(name, 0)) for name in ("quality", "readiness", "metrics")}
+    if not measured:
+        weights["metrics"] = 0.0
+    total = sum(weights.values()) or 1.0
+    return {name: value / total for name, value in weights.items()}
 
 
 def health_score(results: Sequence[ItemResult]) -> int:
-    """0–100 health of the backlog from item quality and readiness (100 for an empty backlog)."""
-    if not results:
-        return 100
-    quality = sum(result.score for result in results) / len(results)
-    pct_ready = 100 * sum(1 for result in results if result.ready) / len(results)
-    return round((quality + pct_ready) / 2)
+    """0–100 health of the backlog from item quality and readiness alone (100 for an empty backlog)."""
+    return health(results).score
 
 
-def health_band(score: float) -> str:
+def health_band(score: float, scoring: Scoring | None = None) -> str:
     """The band a health score falls in."""
-    return next(name for floor, name in BANDS if score >= floor)
+    scoring = scoring or Scoring()
+    if score >= scoring.healthy:
+        return "healthy"
+    return "needs attention" if score >= scoring.attention else "unhealthy"
 
 
 def readiness(

@@ -4,7 +4,9 @@ Schema history (additive changes keep the version; anything else bumps it):
 - 1: first version (summary, metrics, items with story and acceptance_criteria, rules); items also carry
   `item`, the full BacklogItem, so a report doubles as a snapshot that `analyze report.json` re-reads.
   Added since: `planning` (the keys of the items the next sprints draw from, and how they were chosen);
-  `history` (previous score, trend, findings new and fixed since the previous run; null without history).
+  `history` (previous score, trend, findings new and fixed since the previous run; null without history);
+  `suppressed` (findings the team silenced, with the suppression) and `stale_suppressions`; `score` (the parts
+  of the health score, their weights and the explanation); `metrics` filled (see docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def report_dict(result: RunResult) -> dict[str, Any]:
             "by_severity": dict(summary.by_severity),
             "by_criterion": dict(summary.by_criterion),
         },
+        "score": result.health.to_dict() if result.health else None,
         "metrics": result.metrics,
         "nlp": {
             "model": result.nlp.model,
@@ -45,6 +48,8 @@ def report_dict(result: RunResult) -> dict[str, Any]:
         "notes": list(result.notes),
         "planning": result.planning.to_dict() if result.planning else None,
         "history": result.history.to_dict() if result.history else None,
+        "suppressed": [entry.to_dict() for entry in result.suppressed],
+        "stale_suppressions": [{"why": why, **entry.to_dict()} for why, entry in result.stale_suppressions],
         "items": [item.to_dict() for item in result.items],
         "skipped": [{"key": s.key, "reason": s.reason} for s in result.skipped],
         "rules": [rule.to_dict() for rule in result.rules],

@@ -216,6 +216,10 @@ class ReportView:
     new: tuple[tuple[str, str], ...]  # (item key, rule) of some new findings
     fixed: tuple[tuple[str, str], ...]  # (item key, rule) of some fixed findings
     has_previous: bool  # the history holds an earlier run of this backlog
+    explanation: str  # "72 because item quality is 94 (weight 40%), …"
+    metrics: tuple[tuple[str, str, str, str], ...]  # (title, value in words, target in words, status)
+    suppressed: tuple[tuple[str, str, str, str, str], ...]  # (item, rule, message, reason, where written)
+    stale_suppressions: tuple[tuple[str, str, str, str], ...]  # (why, item, rule, where written)
 
 
 def plural(count: int, noun: str) -> str:
@@ -424,6 +428,23 @@ def _charts(result: RunResult, criteria: tuple[CriterionView, ...], items: list[
     return tuple(views)
 
 
+def _metric_rows(metrics: dict) -> tuple[tuple[str, str, str, str], ...]:
+    """The backlog metrics with a target, in words: (title, value, target, status)."""
+    from backlog_health.metrics import METRICS
+
+    rows = []
+    for name, value in metrics.items():
+        doc = METRICS.get(name)
+        if doc is None or not isinstance(value, dict) or value.get("threshold") is None:
+            continue
+        unit = f" {doc.unit}" if doc.unit and doc.unit != "%" else ("%" if doc.unit == "%" else "")
+        shown = "unknown" if value.get("value") is None else f"{value['value']:g}{unit}"
+        if value.get("status") == "unknown" and value.get("reason"):
+            shown = f"unknown: {value['reason']}"
+        rows.append((doc.title, shown, str(doc.threshold), value.get("status", "unknown")))
+    return tuple(rows)
+
+
 def _change(result: RunResult) -> str:
     """The score's change since the previous run, in words."""
     history = result.history
@@ -559,4 +580,11 @@ def build_view(result: RunResult) -> ReportView:
         new=result.history.new if result.history else (),
         fixed=result.history.fixed if result.history else (),
         has_previous=bool(result.history and result.history.previous_score is not None),
+        explanation=result.health.explanation if result.health else "",
+        metrics=_metric_rows(result.metrics),
+        suppressed=tuple(
+            (entry.item, entry.finding.rule, entry.finding.message, entry.suppression.reason, entry.suppression.origin)
+            for entry in result.suppressed
+        ),
+        stale_suppressions=tuple((why, x.item, x.rule, x.origin) for why, x in result.stale_suppressions),
     )
