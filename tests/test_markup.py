@@ -830,3 +830,12 @@ END_TO_END = [
 @pytest.mark.parametrize(("case", "converted", "criteria"), END_TO_END, ids=case_ids(END_TO_END))
 def test_extractor_end_to_end(case: str, converted: str, criteria: tuple) -> None:
     assert extract_acceptance_criteria(converted) == criteria, f"{case}:\n{converted}"
+
+
+def test_suppression_markers_in_comments_survive_conversion():
+    from backlog_health.sources.markup import markdown_to_text
+    from backlog_health.suppressions import description_markers
+
+    text = markdown_to_text("Context.\n\n<!-- bh-ignore AM01, AT01: the team agreed -->\n\n<!-- a note -->\nMore.")
+    assert description_markers(text) == [(("AM01", "AT01"), "the team agreed")]
+    assert "a note" not in text

@@ -54,18 +54,30 @@ def adf_to_text(document: dict | None) -> str:
     return _tidy(_join(_adf_blocks(nodes, 0)))
 
 
+# NOTE: comments are dropped, but a suppression marker written as one ("<!-- bh-ignore AM01: reason -->") is a
+# team's decision the checks must see; it becomes a line of its own.
+_MARKER_COMMENT = re.compile(r"<!--\s*(bh-ignore\b.*?)-->", re.IGNORECASE | re.DOTALL)
+
+
+def _keep_markers(text: str) -> str:
+    """Suppression markers in comments turned into plain lines, before the comments are dropped."""
+    if "bh-ignore" not in text.lower():
+        return text
+    return _MARKER_COMMENT.sub(lambda match: "\n\n" + " ".join(match.group(1).split()) + "\n\n", text)
+
+
 def wiki_to_text(text: str | None) -> str:
     """Plain text of Jira wiki markup (Jira Data Center / Server fields, Jira CSV exports)."""
     if not isinstance(text, str) or not text.strip():
         return ""
-    return adf_to_text(wiki_to_adf(_clean(text)))
+    return adf_to_text(wiki_to_adf(_clean(_keep_markers(text))))
 
 
 def markdown_to_text(text: str | None) -> str:
     """Plain text of Markdown (GitHub issue and pull-request bodies)."""
     if not isinstance(text, str) or not text.strip():
         return ""
-    return adf_to_text(markdown_to_adf(_clean(text)))
+    return adf_to_text(markdown_to_adf(_clean(_keep_markers(text))))
 
 
 # ---------------------------------------------------------------------------------------------------------------
