@@ -48,7 +48,12 @@ def _ready(item: BacklogItem, readiness: Readiness) -> tuple[bool, tuple[str, ..
             False,
             "not updated for 400 days",
         ),
-        (replace(STORY, updated=NOW - timedelta(days=10)), Readiness(checks=Readiness().checks | {"fresh"}), True, None),
+        (
+            replace(STORY, updated=NOW - timedelta(days=10)),
+            Readiness(checks=Readiness().checks | {"fresh"}),
+            True,
+            None,
+        ),
         # the Definition of Ready applies to the chosen types and labels only
         (replace(STORY, estimate=None, type="Bug"), Readiness(types=("story",)), True, None),
         (replace(STORY, estimate=None), Readiness(types=("story",)), False, "not estimated"),
@@ -75,3 +80,37 @@ def test_config_errors_name_the_file_and_key(tmp_path):
         path.write_text(text, encoding="utf-8")
         with pytest.raises(ConfigError, match=message):
             load_config(path, directory=tmp_path)
+
+
+def test_velocity_is_derived_from_closed_sprints_only():
+    from backlog_health.planning import derived_velocity
+
+    def done(key, sprint, points, day):
+        return BacklogItem(
+            key, "t", status_category="done", sprint=sprint, estimate=points, updated=NOW - timedelta(days=day)
+        )
+
+    items = [
+        done("A-1", "S1", 5, 60),
+        done("A-2", "S1", 3, 59),  # 8
+        done("A-3", "S2", 13, 45),  # 13
+        done("A-4", "S3", 2, 30),
+        done("A-5", "S3", 8, 29),  # 10
+        done("A-6", "S4", 5, 15),
+        done("A-7", "S4", 7, 14),  # 12
+        done("A-8", "S5", 20, 2),
+        BacklogItem("A-9", "t", status_category="in_progress", sprint="S5"),  # still open
+    ]
+    velocity, sprints = derived_velocity(items)
+    assert sprints == ("S2", "S3", "S4") and velocity == (13 + 10 + 12) / 3
+    assert derived_velocity(items[:2]) is None  # one closed sprint says too little
+    assert derived_velocity([BacklogItem("B-1", "t")]) is None
+
+
+def test_an_open_blocking_link_makes_an_item_wait():
+    from backlog_health.model import Link
+
+    blocked = replace(STORY, links=(Link("is blocked by", "PAN-2", "in_progress"),))
+    fields = FIELDS | {"links"}
+    result = analyze(Loaded(SourceInfo("file", "b.csv", None, fields), (blocked,)), CONFIG)
+    assert not result.items[0].ready and "depends on other work" in result.items[0].ready_reasons

@@ -17,7 +17,7 @@ from backlog_health.model import BacklogItem, Finding, ItemResult, NlpInfo, RunR
 from backlog_health.nlp.criteria import extract_acceptance_criteria
 from backlog_health.nlp.loader import Pipeline, load_pipeline
 from backlog_health.nlp.story import clean_story_text, find_story
-from backlog_health.planning import next_sprints
+from backlog_health.planning import derived_velocity, next_sprints
 from backlog_health.rules import Rule, RuleSet, configure, load_rules
 from backlog_health.scoring import health, item_score, readiness
 from backlog_health.sources import Loaded
@@ -126,11 +126,16 @@ def analyze(
                 score=item_score(item_findings, config.scoring),
             )
         )
-    planning = next_sprints(
-        results, items=config.planning_items, sprints=config.planning_sprints, velocity=config.velocity
-    )
+    velocity = config.velocity
+    if velocity is None and (derived := derived_velocity(loaded.items)) is not None:
+        velocity, sprints = derived
+        notes.append(
+            f"velocity {velocity:g} points per sprint, derived from the done items of the last "
+            f"{len(sprints)} closed sprint(s): {', '.join(sprints)} (set [planning] velocity to override)"
+        )
+    planning = next_sprints(results, items=config.planning_items, sprints=config.planning_sprints, velocity=velocity)
     metric_settings = MetricSettings(
-        velocity=config.velocity,
+        velocity=velocity,
         sprints=config.planning_sprints,
         max_estimate=config.readiness.max_estimate or MetricSettings().max_estimate,
         story_types=config.story_types or MetricSettings().story_types,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
-from backlog_health.model import ItemResult
+from backlog_health.model import BacklogItem, ItemResult
 
 # NOTE: a velocity with tiny estimates could otherwise pull a whole backlog into "the next sprints".
 MAX_PLANNING_ITEMS = 100
@@ -61,3 +62,41 @@ def next_sprints(
             basis += " (no estimates to measure against the velocity)"
     points = sum(r.item.estimate or 0 for r in chosen) if estimated else None
     return Planning(tuple(r.item.key for r in chosen), basis, sprints, velocity, points)
+
+
+# Closed sprints averaged into a derived velocity; fewer than the minimum say too little to plan by.
+N_VELOCITY_SPRINTS = 3
+MIN_VELOCITY_SPRINTS = 2
+
+
+def derived_velocity(items: Sequence[BacklogItem]) -> tuple[float, tuple[str, ...]] | None:
+    """Estimate points finished per sprint, from the done items of the last closed sprints the source gave.
+
+    A sprint counts when it holds done, estimated items and no open ones (so the current sprint does not);
+    sprints are ordered by the last update of their items, the latest N_VELOCITY_SPRINTS are averaged; with
+    fewer than MIN_VELOCITY_SPRINTS closed sprints there is no derived velocity.
+    """
+    done: dict[str, list[BacklogItem]] = {}
+    still_open: set[str] = set()
+    for item in items:
+        if not item.sprint:
+            continue
+        if item.status_category == "done":
+            done.setdefault(item.sprint, []).append(item)
+        else:
+            still_open.add(item.sprint)
+    closed = {
+        name: members
+        for name, members in done.items()
+        if name not in still_open and any(member.estimate is not None for member in members)
+    }
+    if len(closed) < MIN_VELOCITY_SPRINTS:
+        return None
+    floor = datetime.min.replace(tzinfo=timezone.utc)
+
+    def finished(name: str) -> datetime:
+        return max((member.updated or member.created or floor) for member in closed[name])
+
+    latest = sorted(closed, key=finished)[-N_VELOCITY_SPRINTS:]
+    points = [sum(member.estimate or 0 for member in closed[name]) for name in latest]
+    return sum(points) / len(points), tuple(latest)

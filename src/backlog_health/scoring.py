@@ -178,7 +178,9 @@ def readiness(
     for name, (criterion, reason) in READY_CHECKS.items():
         if name not in settings.checks or criterion is None:
             continue
-        if any(f.criterion == criterion and f.severity != "info" for f in findings) and reason not in reasons:
+        # NOTE: an open blocking link is an info finding (nothing to fix in the text) but the item still waits.
+        counted = [f for f in findings if f.criterion == criterion and (f.severity != "info" or name == "not_blocked")]
+        if counted and reason not in reasons:
             reasons.append(reason)
     # NOTE: what the source cannot carry is not held against an item: a plain list of stories has no acceptance
     # criteria to show and no estimates; the report marks those checks as unknown instead.
