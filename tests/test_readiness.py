@@ -114,3 +114,16 @@ def test_an_open_blocking_link_makes_an_item_wait():
     fields = FIELDS | {"links"}
     result = analyze(Loaded(SourceInfo("file", "b.csv", None, fields), (blocked,)), CONFIG)
     assert not result.items[0].ready and "depends on other work" in result.items[0].ready_reasons
+
+
+def test_metric_thresholds_come_from_the_config(tmp_path):
+    path = tmp_path / "backlog-health.toml"
+    path.write_text('[metrics]\nstale_days = 30\nstale_exempt_labels = ["Later"]\n', encoding="utf-8")
+    config = load_config(path, directory=tmp_path)
+    assert config.metric_settings["stale_days"] == 30 and config.metric_settings["stale_exempt_labels"] == ("later",)
+    old = replace(STORY, key="PAN-2", updated=NOW - timedelta(days=45))
+    parked = replace(STORY, key="PAN-3", updated=NOW - timedelta(days=45), labels=("later",))
+    fields = FIELDS | {"updated"}
+    result = analyze(Loaded(SourceInfo("file", "b.csv", None, fields), (STORY, old, parked)), config)
+    staleness = result.metrics["staleness"]
+    assert staleness["keys"] == ["PAN-2"], staleness

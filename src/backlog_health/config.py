@@ -38,6 +38,13 @@ _TOP_KEYS = {
     "readiness",
     "suppressions",
     "scoring",
+    "metrics",
+}
+_METRIC_KEYS = {
+    "stale_days": int,
+    "stale_exempt_labels": list,
+    "top_priorities": list,
+    "priority_inflation": (int, float),
 }
 _PLANNING_KEYS = {"items": int, "sprints": (int, float), "velocity": (int, float)}
 _READINESS_KEYS = {"checks": list, "max_estimate": (int, float), "stale_days": int, "types": list, "labels": list}
@@ -92,6 +99,7 @@ class Config:
     history: Path | None = None  # run history database (SQLite); None: no history
     readiness: Readiness = field(default_factory=Readiness)  # the Definition of Ready
     scoring: Scoring = field(default_factory=Scoring)  # item scores and the backlog health score
+    metric_settings: Mapping[str, Any] = field(default_factory=dict)  # [metrics] settings (MetricSettings fields)
     suppressions: tuple[Suppression, ...] = ()  # entries of the overrides file, read when the config is read
 
 
@@ -152,6 +160,10 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
     if "suppressions" in data:
         _check_type(origin, "suppressions", data["suppressions"], str, "the path of an overrides file")
         changes["suppressions"] = load_overrides(base / data["suppressions"])
+    if "metrics" in data:
+        changes["metric_settings"] = MappingProxyType(
+            {**config.metric_settings, **_metric_settings(data["metrics"], origin)}
+        )
     if "scoring" in data:
         changes["scoring"] = _scoring_settings(config.scoring, data["scoring"], origin)
     if "readiness" in data:
@@ -185,6 +197,22 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
     changes["rule_origins"] = MappingProxyType(origins)
     changes["files"] = (*config.files, origin)
     return replace(config, **changes)
+
+
+def _metric_settings(section: Any, origin: str) -> dict[str, Any]:
+    """The [metrics] table: the thresholds backlog metrics are judged by."""
+    _check_type(origin, "metrics", section, dict, "a table")
+    settings: dict[str, Any] = {}
+    for key, value in section.items():
+        if key not in _METRIC_KEYS:
+            raise ConfigError(f"{origin}: unknown key 'metrics.{key}' (allowed: {', '.join(sorted(_METRIC_KEYS))})")
+        _check_type(origin, f"metrics.{key}", value, _METRIC_KEYS[key], "of another type (see docs/metrics.md)")
+        if isinstance(value, list):
+            value = tuple(str(entry).strip().lower() for entry in value)
+        elif value <= 0 or (key == "priority_inflation" and value > 1):
+            raise ConfigError(f"{origin}: 'metrics.{key}' is out of range: {value}")
+        settings[key] = value
+    return settings
 
 
 def _scoring_settings(current: Scoring, section: Any, origin: str) -> Scoring:

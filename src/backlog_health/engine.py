@@ -139,6 +139,7 @@ def analyze(
         sprints=config.planning_sprints,
         max_estimate=config.readiness.max_estimate or MetricSettings().max_estimate,
         story_types=config.story_types or MetricSettings().story_types,
+        **config.metric_settings,
     )
     metrics = backlog_metrics(results, metric_settings, now, loaded.info.fields, planning.keys)
     state = health(results, metrics, config.scoring)
