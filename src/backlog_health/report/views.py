@@ -437,11 +437,12 @@ def _metric_rows(metrics: dict) -> tuple[tuple[str, str, str, str], ...]:
         doc = METRICS.get(name)
         if doc is None or not isinstance(value, dict) or value.get("threshold") is None:
             continue
-        unit = f" {doc.unit}" if doc.unit and doc.unit != "%" else ("%" if doc.unit == "%" else "")
-        shown = "unknown" if value.get("value") is None else f"{value['value']:g}{unit}"
+        number = value.get("value")
+        unit = doc.unit[:-1] if doc.unit == "items" and number == 1 else doc.unit
+        shown = "unknown" if number is None else f"{number:g}" + (unit if unit.startswith("%") else f" {unit}")
         if value.get("status") == "unknown" and value.get("reason"):
             shown = f"unknown: {value['reason']}"
-        rows.append((doc.title, shown, str(doc.threshold), value.get("status", "unknown")))
+        rows.append((doc.title, shown.strip(), str(doc.threshold).replace("`", ""), value.get("status", "unknown")))
     return tuple(rows)
 
 
