@@ -1,0 +1,85 @@
+"""The GitHub Action's analysis step, run as a runner would run it: job summary, outputs, exit status."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+SAMPLE = ROOT / "src" / "backlog_health" / "data" / "sample_backlog.csv"
+
+
+def _step(step_id: str) -> dict:
+    return next(step for step in ACTION["runs"]["steps"] if step.get("id") == step_id)
+
+
+def _run_step(tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProcess, Path, dict[str, str]]:
+    summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
+    summary.touch()
+    output.touch()
+    env = {
+        **os.environ,
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "BH_OUT": str(tmp_path / "out"),
+        "BH_HISTORY": "false",
+        **{f"BH_{name.upper()}": value for name, value in inputs.items()},
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", _step("run")["run"]], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
+    return done, summary, outputs
+
+
+pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="the action's steps run in bash")
+
+
+def test_the_action_declares_its_inputs_and_uses_them():
+    inputs = set(ACTION["inputs"])
+    env = _step("run")["env"]
+    for name in (
+        "path",
+        "jira-url",
+        "jql",
+        "jira-project",
+        "jira-board",
+        "github-repo",
+        "github-project",
+        "config",
+        "fail-under",
+        "fail-on",
+        "history",
+    ):
+        assert name in inputs
+        assert f"inputs.{name}" in " ".join(env.values()), f"input {name} is not passed to the analysis"
+
+
+def test_analysis_writes_the_job_summary_and_outputs(tmp_path):
+    done, summary, outputs = _run_step(tmp_path, path=str(SAMPLE))
+    assert done.returncode == 0, done.stderr
+    assert summary.read_text().startswith("## Backlog health:")
+    assert outputs["status"] == "0" and 0 <= int(outputs["health-score"]) <= 100
+    assert outputs["band"] in {"healthy", "needs attention", "unhealthy"}
+    assert (tmp_path / "out" / "backlog-health-report.html").is_file()
+
+
+def test_a_failed_threshold_still_writes_the_summary_and_reports_the_status(tmp_path):
+    done, summary, outputs = _run_step(tmp_path, path=str(SAMPLE), fail_under="99")
+    assert done.returncode == 0, done.stderr  # the step records the status; a later step fails the job
+    assert outputs["status"] == "1"
+    assert "Backlog health" in summary.read_text()
+
+
+def test_bad_input_is_reported_with_exit_2(tmp_path):
+    done, _, outputs = _run_step(tmp_path, path=str(tmp_path / "missing.csv"))
+    assert outputs["status"] == "2" and "health-score" not in outputs
+    assert "missing.csv" in done.stderr
