@@ -125,6 +125,10 @@ def test_board_backlog_leaves_out_done_and_sprint_work():
         loaded = source.load()
     assert "filter = " in loaded.info.query and "openSprints()" in loaded.info.query
     assert loaded.items and all(item.status_category != "done" for item in loaded.items)
+    # the velocity: done points of the board's last three closed sprints, from the sprint reports
+    assert loaded.velocity is not None, "the board's closed sprints give a velocity"
+    velocity, sprints = loaded.velocity
+    assert len(sprints) == 3 and velocity > 0
 
 
 @pytest.mark.parametrize(

@@ -127,3 +127,14 @@ def test_metric_thresholds_come_from_the_config(tmp_path):
     result = analyze(Loaded(SourceInfo("file", "b.csv", None, fields), (STORY, old, parked)), config)
     staleness = result.metrics["staleness"]
     assert staleness["keys"] == ["PAN-2"], staleness
+
+
+def test_a_velocity_reported_by_the_tracker_drives_planning():
+    items = tuple(replace(STORY, key=f"PAN-{n}", rank=n, estimate=5.0) for n in range(1, 9))
+    loaded = Loaded(
+        SourceInfo("jira", "https://jira.example.com", "board", FIELDS), items, velocity=(10.0, ("S7", "S8"))
+    )
+    result = analyze(loaded, CONFIG)
+    assert result.planning.velocity == 10.0 and len(result.planning.keys) == 4  # 2 sprints × 10 points
+    assert any("velocity 10 points per sprint" in note and "S7, S8" in note for note in result.notes)
+    assert result.metrics["ready_depth"]["status"] != "unknown"

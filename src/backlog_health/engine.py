@@ -127,11 +127,11 @@ def analyze(
             )
         )
     velocity = config.velocity
-    if velocity is None and (derived := derived_velocity(loaded.items)) is not None:
+    if velocity is None and (derived := loaded.velocity or derived_velocity(loaded.items)) is not None:
         velocity, sprints = derived
         notes.append(
-            f"velocity {velocity:g} points per sprint, derived from the done items of the last "
-            f"{len(sprints)} closed sprint(s): {', '.join(sprints)} (set [planning] velocity to override)"
+            f"velocity {velocity:g} points per sprint, from the done items of the last {len(sprints)} closed "
+            f"sprints: {', '.join(sprints)} (set [planning] velocity to override)"
         )
     planning = next_sprints(results, items=config.planning_items, sprints=config.planning_sprints, velocity=velocity)
     metric_settings = MetricSettings(

@@ -15,3 +15,5 @@ class Loaded:
     items: tuple[BacklogItem, ...]  # in backlog order
     skipped: tuple[SkippedItem, ...] = ()  # rows/items that could not be turned into an item
     notes: tuple[str, ...] = ()  # one-line warnings, e.g. "decoded as cp1252"
+    # points finished per sprint and the closed sprints it was read from, when the tracker reports them
+    velocity: tuple[float, tuple[str, ...]] | None = None

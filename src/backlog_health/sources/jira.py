@@ -18,6 +18,7 @@ from typing import Any
 
 from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, Link, SkippedItem, SourceInfo
+from backlog_health.planning import MIN_VELOCITY_SPRINTS, N_VELOCITY_SPRINTS
 from backlog_health.sources import Loaded
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.markup import adf_to_text, wiki_to_text
@@ -303,7 +304,70 @@ class JiraSource:
             if roles.get(role)
         }
         info = SourceInfo("jira", self.base_url, jql, frozenset(fields))
-        return Loaded(info, tuple(items), tuple(skipped))
+        velocity = None
+        if self.query.board is not None and roles.get("estimate"):
+            velocity = self._board_velocity(client, self.query.board, roles["estimate"])
+        return Loaded(info, tuple(items), tuple(skipped), velocity=velocity)
+
+    def _board_velocity(
+        self, client, board: int, estimate_ids: tuple[str, ...]
+    ) -> tuple[float, tuple[str, ...]] | None:
+        """Points of the done issues of the board's last closed sprints, averaged; None when it cannot tell."""
+        try:
+            closed: list[dict[str, Any]] = []
+            start = 0
+            while True:
+                page = self._call(
+                    f"the closed sprints of board {board}",
+                    lambda start=start: client._get_json(
+                        f"board/{board}/sprint",
+                        params={"state": "closed", "startAt": start, "maxResults": 50},
+                        base=client.AGILE_BASE_URL,
+                    ),
+                )
+                values = [v for v in (page or {}).get("values") or [] if isinstance(v, dict) and "id" in v]
+                closed += values
+                start += len(values)
+                if not values or (page or {}).get("isLast", True) or len(closed) >= 500:
+                    break
+            # NOTE: the latest closed sprints by completion date; a sprint never completed sorts first.
+            closed.sort(key=lambda sprint: str(sprint.get("completeDate") or sprint.get("endDate") or ""))
+            latest = closed[-N_VELOCITY_SPRINTS:]
+            if len(latest) < MIN_VELOCITY_SPRINTS:
+                return None
+            points = [self._done_points(client, sprint["id"], estimate_ids) for sprint in latest]
+        except BacklogHealthError as error:  # NOTE: velocity only helps planning; it never fails the run
+            log.debug("no board velocity: %s", error)
+            return None
+        return sum(points) / len(points), tuple(str(sprint.get("name") or sprint["id"]) for sprint in latest)
+
+    def _done_points(self, client, sprint_id: int, estimate_ids: tuple[str, ...]) -> float:
+        """Sum of the estimates of a sprint's done issues."""
+        total, start = 0.0, 0
+        while True:
+            page = self._call(
+                f"the issues of sprint {sprint_id}",
+                lambda start=start: client._get_json(
+                    f"sprint/{sprint_id}/issue",
+                    params={
+                        "jql": "statusCategory = Done",
+                        "fields": ",".join(estimate_ids),
+                        "startAt": start,
+                        "maxResults": PAGE_SIZE,
+                    },
+                    base=client.AGILE_BASE_URL,
+                ),
+            )
+            issues = [i for i in (page or {}).get("issues") or [] if isinstance(i, dict)]
+            for issue in issues:
+                fields = issue.get("fields") or {}
+                value = next(
+                    (fields.get(fid) for fid in estimate_ids if isinstance(fields.get(fid), (int, float))), None
+                )
+                total += float(value or 0)
+            start += len(issues)
+            if not issues or start >= int((page or {}).get("total") or 0):
+                return total
 
     def _jql(self, client) -> str:
         query = self.query
