@@ -128,6 +128,10 @@ def test_project_leaves_done_items_out_by_default():
     with github_site("project_open", _scenario(project_item_count=60)) as url:
         loaded = _source(url, project="acme-shop/7")[0].load()
     assert loaded.items and all(item.status_category != "done" for item in loaded.items)
+    # the done items left out still tell the velocity, from the iterations they were finished in
+    assert loaded.velocity is not None, "finished iterations give a velocity"
+    velocity, iterations = loaded.velocity
+    assert velocity > 0 and 2 <= len(iterations) <= 3 and all(name.startswith("Iteration") for name in iterations)
 
 
 def test_user_project_falls_back_from_organization():

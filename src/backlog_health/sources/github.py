@@ -18,6 +18,7 @@ from typing import Any
 
 from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, SkippedItem, SourceInfo
+from backlog_health.planning import derived_velocity
 from backlog_health.sources import Loaded
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.markup import markdown_to_text
@@ -169,6 +170,7 @@ class GithubSource:
         self.sleep = sleep
         self.clock = clock
         self.n_requests = 0
+        self.finished: list[BacklogItem] = []  # done project items in an iteration, for the velocity
         self._requester = None
 
     # -- requests ---------------------------------------------------------------------------------------
@@ -289,7 +291,10 @@ class GithubSource:
         kind = "github" if self.query.repo else "github-project"
         location = f"{self.query.repo or self.query.project}"
         query = self._describe()
-        return Loaded(SourceInfo(kind, location, query, frozenset(fields)), tuple(items), tuple(skipped))
+        velocity = derived_velocity(self.finished or [item for item in items if item.status_category == "done"])
+        return Loaded(
+            SourceInfo(kind, location, query, frozenset(fields)), tuple(items), tuple(skipped), velocity=velocity
+        )
 
     def _describe(self) -> str:
         if self.query.project:
@@ -431,8 +436,6 @@ class GithubSource:
         status = values.get(names["status"])
         state = str(content.get("state") or "").upper()
         done = state == "CLOSED" or (isinstance(status, str) and status.strip().lower() in DONE_STATUSES)
-        if done and not self.query.include_done:
-            return None
         labels = tuple(
             label.get("name")
             for label in (content.get("labels") or {}).get("nodes") or ()
@@ -447,6 +450,26 @@ class GithubSource:
         repository = (content.get("repository") or {}).get("nameWithOwner")
         number = content.get("number")
         key = f"{repository}#{number}" if repository and number is not None else str(node.get("id") or rank)
+        if done and not self.query.include_done:
+            # NOTE: a done item is left out of the backlog, but its iteration and estimate tell the velocity.
+            iteration = values.get(names["iteration"])
+            if isinstance(iteration, str):
+                points = (
+                    _float(estimate)
+                    if estimate is not None
+                    else _float(_label_value(labels, self.query.estimate_label))
+                )
+                self.finished.append(
+                    BacklogItem(
+                        key,
+                        key,
+                        status_category="done",
+                        sprint=iteration,
+                        estimate=points,
+                        updated=_date(content.get("updatedAt")),
+                    )
+                )
+            return None
         return BacklogItem(
             key=key,
             title=str(content.get("title") or "").strip() or key,
