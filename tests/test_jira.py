@@ -83,6 +83,10 @@ def test_cloud_three_pages_of_adf():
         loaded = source.load()
     items = loaded.items
     assert len(items) == 250 and not loaded.skipped
+    # the change history tells a person's last update from the automation's later one
+    by_bot = [item for item in items if item.touched and item.updated and item.touched < item.updated]
+    assert by_bot and all(item.touched for item in items), "touched: the last update made by a person"
+    assert all(item.touched >= item.created for item in by_bot)
     # serverInfo, field, approximate count, then one search per page of 100
     assert source.n_requests == 3 + 3, source.n_requests
     assert [item.rank for item in items] == list(range(1, 251))

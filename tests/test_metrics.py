@@ -521,3 +521,17 @@ def test_every_metric_is_documented_with_its_sections():
         section = page.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
         for heading in ("**Definition:**", "**Why it matters:**", "**Default threshold:**"):
             assert heading in section, f"{name}: no {heading} section"
+
+
+def test_staleness_counts_from_a_persons_last_update():
+    from datetime import datetime, timedelta, timezone
+
+    from backlog_health.metrics import MetricSettings, backlog_metrics
+    from backlog_health.model import BacklogItem, ItemResult
+
+    now = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    bot_kept_alive = BacklogItem("A-1", "t", updated=now - timedelta(days=2), touched=now - timedelta(days=200))
+    fresh = BacklogItem("A-2", "t", updated=now - timedelta(days=2), touched=now - timedelta(days=2))
+    results = [ItemResult(item, None, (), (), True, (), 100) for item in (bot_kept_alive, fresh)]
+    staleness = backlog_metrics(results, MetricSettings(), now)["staleness"]
+    assert staleness["keys"] == ["A-1"] and staleness["value"] == 50.0

@@ -122,7 +122,8 @@ METRICS: dict[str, MetricDoc] = {
             "staleness",
             "Staleness",
             "% of items",
-            "The share of open items not updated for `stale_days` (90) or more, with their keys. Items labelled "
+            "The share of open items not updated for `stale_days` (90) or more, with their keys. Updates by bots and "
+            "automation do not count where the source tells them apart (Jira's change history). Items labelled "
             "`stale_exempt_labels` (icebox, someday, parked) are left out; an item without an update time counts "
             "from its creation; items with neither are counted apart.",
             "Items nobody touched for months are rarely still wanted as written; they bury the live work and make "
@@ -374,7 +375,12 @@ def _staleness(backlog: _Backlog) -> dict[str, Any]:
     exempt_labels = {label.lower() for label in settings.stale_exempt_labels}
     is_exempt = [bool(exempt_labels & {label.lower() for label in item.labels}) for item in backlog.items]
     considered = [item for item, exempt in zip(backlog.items, is_exempt) if not exempt]
-    dated = [(item, item.updated or item.created) for item in considered if item.updated or item.created]
+    # NOTE: the last update by a person when the source tells it apart from bots' and automation's updates.
+    dated = [
+        (item, item.touched or item.updated or item.created)
+        for item in considered
+        if item.touched or item.updated or item.created
+    ]
     # NOTE: an item updated exactly `stale_days` ago is stale: "not updated for 90 days" includes day 90.
     keys = [item.key for item, when in dated if _days(backlog.now, when) >= settings.stale_days]
     counts = {

@@ -71,6 +71,7 @@ class BacklogItem:
     n_subtasks: int | None = None  # number of sub-tasks / sub-issues, when only the count is known
     n_comments: int | None = None  # number of comments, when the source says
     acceptance_criteria_field: str | None = None  # a dedicated acceptance-criteria field, when the source has one
+    touched: datetime | None = None  # last update by a person (bots and automation left out), when the source says
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (the snapshot format of a JSON report's `items`)."""
@@ -79,7 +80,7 @@ class BacklogItem:
         data["components"] = list(self.components)
         data["subtasks"] = list(self.subtasks)
         data["links"] = [dataclasses.asdict(link) for link in self.links]
-        for name in ("created", "updated"):
+        for name in ("created", "updated", "touched"):
             value = getattr(self, name)
             data[name] = value.isoformat() if value else None
         return data

@@ -190,8 +190,9 @@ def readiness(
     limit = settings.max_estimate if "estimate_max" in settings.checks else None
     if limit is not None and item.estimate is not None and item.estimate > limit:
         reasons.append(f"estimate {item.estimate:g} is above {limit:g}: split it")
-    if "fresh" in settings.checks and item.updated is not None:
-        days = ((now or datetime.now(timezone.utc)) - item.updated).days
+    last = item.touched or item.updated  # a person's last update when the source tells bots apart
+    if "fresh" in settings.checks and last is not None:
+        days = ((now or datetime.now(timezone.utc)) - last).days
         if days > settings.stale_days:
             reasons.append(f"not updated for {days} days")
     return not reasons, tuple(reasons)

@@ -743,6 +743,11 @@ class _Site:
 
     def _expansions(self, call: _Call, page: list[Json]) -> Json:
         expand = set(call.list_param("expand"))
+        if "changelog" in expand:  # NOTE: per issue, inside the page (as Jira does), not beside it
+            for issue in page:
+                raw = self.by_key.get(issue.get("key"))
+                if raw is not None:
+                    issue["changelog"] = jira_data.changelog(raw, self.s.deployment)
         used = sorted({k for issue in page for k in issue.get("fields", {})})
         out: Json = {}
         if "names" in expand:

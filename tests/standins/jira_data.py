@@ -1059,3 +1059,64 @@ def saved_filter(filter_id: int, jql: str) -> Json:
         "searchUrl": f"{SITE}/rest/api/2/search?jql={quote(jql)}",
         "favourite": False,
     }
+
+
+# Change history (expand=changelog), in the shape of the recorded search payloads: a person's status change and,
+# on every third issue, a later change by an automation app (Cloud marks it accountType "app").
+_PERSON = {
+    "cloud": {"accountId": "5b10a2844c20165700ede21g", "displayName": "Mia Krystof", "accountType": "atlassian"},
+    "datacenter": {"name": "mia", "key": "mia", "displayName": "Mia Krystof"},
+}
+_AUTOMATION = {
+    "cloud": {
+        "accountId": "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
+        "displayName": "Automation for Jira",
+        "accountType": "app",
+    },
+    "datacenter": {"name": "automation", "key": "automation", "displayName": "Automation for Jira"},
+}
+
+
+def changelog(issue: Json, deployment: str) -> Json:
+    """The change history of an issue: who changed it last, a person or a bot."""
+    fields = issue.get("fields") or {}
+    created = datetime.strptime(fields["created"], "%Y-%m-%dT%H:%M:%S.000%z")
+    updated = datetime.strptime(fields["updated"], "%Y-%m-%dT%H:%M:%S.000%z")
+    by_bot = int(issue["id"]) % 3 == 0
+    person_at = max(created, updated - timedelta(days=200)) if by_bot else updated
+    histories = [
+        {
+            "id": str(20000 + int(issue["id"]) * 2),
+            "author": dict(_PERSON[deployment]),
+            "created": _timestamp(person_at, deployment),
+            "items": [
+                {
+                    "field": "status",
+                    "fieldtype": "jira",
+                    "from": "10000",
+                    "fromString": "To Do",
+                    "to": "3",
+                    "toString": "In Progress",
+                }
+            ],
+        }
+    ]
+    if by_bot:
+        histories.append(
+            {
+                "id": str(20001 + int(issue["id"]) * 2),
+                "author": dict(_AUTOMATION[deployment]),
+                "created": _timestamp(updated, deployment),
+                "items": [
+                    {
+                        "field": "labels",
+                        "fieldtype": "jira",
+                        "from": None,
+                        "fromString": "",
+                        "to": None,
+                        "toString": "triaged",
+                    }
+                ],
+            }
+        )
+    return {"startAt": 0, "maxResults": len(histories), "total": len(histories), "histories": histories}

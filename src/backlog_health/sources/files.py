@@ -553,6 +553,7 @@ def item_from_dict(data: Mapping[str, Any]) -> BacklogItem:
         n_comments=_json_count(data.get("n_comments")),
         created=parse_date(data["created"])[0] if isinstance(data.get("created"), str) else None,
         updated=parse_date(data["updated"])[0] if isinstance(data.get("updated"), str) else None,
+        touched=parse_date(data["touched"])[0] if isinstance(data.get("touched"), str) else None,
         url=_http_url(_scalar_text(data.get("url"))),
         links=_json_links(data.get("links")),
         **text,

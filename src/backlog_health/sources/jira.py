@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from backlog_health.errors import BacklogHealthError, InputError
@@ -402,7 +403,12 @@ class JiraSource:
             page = self._call(
                 "the issue search",
                 lambda token=token: client.enhanced_search_issues(
-                    jql, nextPageToken=token, maxResults=PAGE_SIZE, fields=list(fields), json_result=True
+                    jql,
+                    nextPageToken=token,
+                    maxResults=PAGE_SIZE,
+                    fields=list(fields),
+                    expand="changelog",
+                    json_result=True,
                 ),
             )
             if not isinstance(page, dict):
@@ -424,7 +430,7 @@ class JiraSource:
             page = self._call(
                 "the issue search",
                 lambda start=start: client.search_issues(
-                    jql, startAt=start, maxResults=PAGE_SIZE, fields=list(fields), json_result=True
+                    jql, startAt=start, maxResults=PAGE_SIZE, fields=list(fields), expand="changelog", json_result=True
                 ),
             )
             issues = page.get("issues") or []
@@ -541,6 +547,38 @@ def _links(values: Any) -> tuple[Link, ...]:
     return tuple(links)
 
 
+# Authors of changes that are not a person: Cloud marks apps; on Data Center their names give them away.
+_BOT_NAME = re.compile(
+    r"\b(?:bot|automation|automator|jenkins|bamboo|github|gitlab|bitbucket|integration|service)\b", re.IGNORECASE
+)
+
+
+def _is_bot(author: Any) -> bool:
+    """Whether a change's author is an app, a bot or an automation account."""
+    if not isinstance(author, dict):
+        return False
+    if author.get("accountType") == "app":
+        return True
+    names = " ".join(str(author.get(key) or "") for key in ("displayName", "name", "key"))
+    return bool(_BOT_NAME.search(names.replace("-", " ").replace("_", " ")))
+
+
+def _touched(raw: dict[str, Any], created: datetime | None) -> datetime | None:
+    """The last change a person made, from the change history the search returned; None without one."""
+    changelog = raw.get("changelog")
+    if not isinstance(changelog, dict) or not isinstance(changelog.get("histories"), list):
+        return None
+    times = [
+        when
+        for history in changelog["histories"]
+        if isinstance(history, dict) and not _is_bot(history.get("author")) and isinstance(history.get("created"), str)
+        for when in [parse_date(history["created"])[0]]
+        if when is not None
+    ]
+    # NOTE: changed only by bots since it was created: a person last touched it when creating it.
+    return max(times) if times else created
+
+
 def issue_to_item(raw: dict[str, Any], roles: Mapping[str, tuple[str, ...]], base_url: str, rank: int) -> BacklogItem:
     """One search-result issue as a BacklogItem."""
     key = str(raw["key"])
@@ -569,6 +607,7 @@ def issue_to_item(raw: dict[str, Any], roles: Mapping[str, tuple[str, ...]], bas
         sprint=sprint,
         created=parse_date(fields["created"])[0] if isinstance(fields.get("created"), str) else None,
         updated=parse_date(fields["updated"])[0] if isinstance(fields.get("updated"), str) else None,
+        touched=_touched(raw, parse_date(fields["created"])[0] if isinstance(fields.get("created"), str) else None),
         url=f"{base_url}/browse/{key}",
         assignee=_name(fields.get("assignee"), "displayName"),
         links=_links(fields.get("issuelinks")),
