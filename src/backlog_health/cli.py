@@ -213,11 +213,14 @@ def _run(load: Callable[[Config], Loaded], options: RunOptions, snapshot: str | 
         write_text(snapshot_text(loaded), snapshot)
         if not options.quiet:
             click.echo(f"snapshot written: {snapshot} ({len(loaded.items)} items)", err=True)
-    result = analyze(loaded, config, build_rules(config), progress=_progress(options.quiet), strict=options.debug)
     history_path = None if options.no_history else options.history_path or config.history
-    connection = None
-    if history_path is not None:
-        connection = history.connect(Path(history_path))
+    connection = history.connect(Path(history_path)) if history_path is not None else None
+    # NOTE: the analysis cache lives beside the history: unchanged items are not parsed or checked again.
+    store = history.CacheStore(connection) if connection is not None else None
+    result = analyze(
+        loaded, config, build_rules(config), progress=_progress(options.quiet), strict=options.debug, cache=store
+    )
+    if connection is not None:
         result = replace(result, history=history.compare(connection, result))
     # NOTE: the run enters the history only once its reports are written: a failed run changes nothing.
     written = _write_outputs(result, wanted)

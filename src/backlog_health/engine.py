@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
 from backlog_health import __version__
+from backlog_health.cache import Store, item_key, rules_fingerprint
 from backlog_health.checks import ItemContext, kinds
 from backlog_health.config import Config
 from backlog_health.errors import ConfigError
@@ -86,8 +87,13 @@ def analyze(
     ruleset: RuleSet | None = None,
     progress: Progress | None = None,
     strict: bool = False,
+    cache: Store | None = None,
 ) -> RunResult:
-    """Analyze a loaded backlog; `strict` re-raises errors in checks instead of noting them (for --debug)."""
+    """Analyze a loaded backlog; `strict` re-raises errors in checks instead of noting them (for --debug).
+
+    With a `cache`, items whose content, rules and model are unchanged reuse their item-level findings and are
+    not parsed again; backlog-level rules always run on the whole backlog.
+    """
     ruleset = ruleset or build_rules(config)
     run_plan = plan(ruleset, loaded.info.fields or None)
     pipeline = _pipeline(config.nlp_model, run_plan.capabilities)
@@ -104,8 +110,24 @@ def analyze(
     open_items = tuple(item for item in loaded.items if item.status_category != "done")
     if len(open_items) < len(loaded.items):
         notes.append(f"{len(loaded.items) - len(open_items)} done items were left out: the backlog is what is not done")
-    contexts = _contexts(open_items, loaded.info.fields, config, pipeline, skipped, progress, notes)
-    findings = _run_checks(contexts, rules, notes, strict)
+    fingerprint = rules_fingerprint(rules, f"{pipeline.name} {pipeline.version}") if cache is not None else ""
+    contexts, cached, keys = _contexts(
+        open_items, loaded.info.fields, config, pipeline, skipped, progress, notes, cache, fingerprint
+    )
+    findings = _run_checks(contexts, rules, notes, strict, cached)
+    if cache is not None:
+        item_rules = {rule.id for rule in rules if kinds()[rule.kind].scope == "item"}
+        cache.put_many(
+            {
+                keys[i]: [f for f in findings[i] if f.rule in item_rules]
+                for i in range(len(contexts))
+                if i not in cached and keys[i] and not _failed_on(notes, contexts[i].item.key)
+            }
+        )
+        if cached:
+            notes.append(
+                f"{len(cached)} of {len(contexts)} items are unchanged since an earlier run: their checks were reused"
+            )
     results = []
     now = datetime.now(timezone.utc)
     suppressor = Suppressor(config.suppressions, now.date(), known_rules={rule.id for rule in rules})
@@ -214,8 +236,13 @@ def _contexts(
     skipped: list[SkippedItem],
     progress: Progress | None,
     notes: list[str],
-) -> list[ItemContext]:
-    """Parse every item once: story, criteria, and one spaCy doc for the story text of story items."""
+    cache: Store | None = None,
+    fingerprint: str = "",
+) -> tuple[list[ItemContext], dict[int, list[Finding]], list[str]]:
+    """Parse every item once: story, criteria, and one spaCy doc for the story text of story items.
+
+    Also returns the item-level findings the cache holds (by item index) and each item's cache key.
+    """
     prepared = []
     for item in items:
         try:
@@ -224,30 +251,54 @@ def _contexts(
             log.debug("item %s skipped", item.key, exc_info=True)
             skipped.append(SkippedItem(item.key, f"could not be parsed: {type(error).__name__}: {error}"))
     prepared = _untyped_as_stories(prepared, notes)
-    # NOTE: only story items are parsed by spaCy: bug reports and tasks need no story checks.
+    keys = [
+        item_key(item, is_story, source_fields, fingerprint) if cache is not None else ""
+        for item, *_, is_story in prepared
+    ]
+    found = cache.get_many(key for key in keys if key) if cache is not None else {}
+    cached = {index: list(found[key]) for index, key in enumerate(keys) if key in found}
+    # NOTE: only story items are parsed by spaCy (bug reports and tasks need no story checks), and only those
+    # the cache does not answer for.
+    parse = [is_story and index not in cached for index, (*_, is_story) in enumerate(prepared)]
     texts = [
-        (story.text if story else clean_story_text(item.title)) for item, story, _, is_story in prepared if is_story
+        (story.text if story else clean_story_text(item.title))
+        for (item, story, _, _), wanted in zip(prepared, parse, strict=True)
+        if wanted
     ]
     docs = iter(pipeline.nlp.pipe(texts, batch_size=config.batch_size))
     contexts = []
     total = len(prepared)
-    for done, (item, story, criteria, is_story) in enumerate(prepared, 1):
-        doc = next(docs) if is_story else None
+    for done, ((item, story, criteria, is_story), wanted) in enumerate(zip(prepared, parse, strict=True), 1):
+        doc = next(docs) if wanted else None
         contexts.append(ItemContext(item, story, doc, criteria, is_story, source_fields))
         if progress and (done % 200 == 0 or done == total):
             progress(done, total)
-    return contexts
+    return contexts, cached, keys
 
 
 def _applies(rule: Rule, ctx: ItemContext) -> bool:
     return rule.applies_to == "all" or ctx.is_story
 
 
+def _failed_on(notes: list[str], key: str) -> bool:
+    """Whether a check failed on this item (its findings are then incomplete and not cached)."""
+    return any(" failed on " in note and f"{key} (" in note for note in notes)
+
+
 def _run_checks(
-    contexts: list[ItemContext], rules: Iterable[Rule], notes: list[str], strict: bool
+    contexts: list[ItemContext],
+    rules: Iterable[Rule],
+    notes: list[str],
+    strict: bool,
+    cached: Mapping[int, list[Finding]] | None = None,
 ) -> list[list[Finding]]:
-    """Every rule over every item it applies to; a check that fails on one item is noted, not fatal."""
-    findings: list[list[Finding]] = [[] for _ in contexts]
+    """Every rule over every item it applies to; a check that fails on one item is noted, not fatal.
+
+    Items in `cached` take their item-level findings from it; the findings stay in rule order either way.
+    """
+    cached = cached or {}
+    order = {rule.id: position for position, rule in enumerate(rules)}
+    findings: list[list[Finding]] = [list(cached.get(index, ())) for index in range(len(contexts))]
     for rule in rules:
         kind = kinds()[rule.kind]
         if kind.scope == "backlog":
@@ -262,7 +313,7 @@ def _run_checks(
             continue
         failures = []
         for index, ctx in enumerate(contexts):
-            if not _applies(rule, ctx):
+            if index in cached or not _applies(rule, ctx):
                 continue
             try:
                 findings[index].extend(kind.check(ctx, rule))
@@ -272,4 +323,7 @@ def _run_checks(
                 failures.append(f"{ctx.item.key} ({type(error).__name__}: {error})")
         if failures:
             notes.append(f"{rule.id} failed on {len(failures)} item(s) and skipped them: {', '.join(failures[:3])}")
+    if cached:
+        for index in cached:
+            findings[index].sort(key=lambda finding: order.get(finding.rule, len(order)))
     return findings

@@ -46,7 +46,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             rule TEXT NOT NULL,
             PRIMARY KEY (run_id, fingerprint)) WITHOUT ROWID""",
     ),
+    (
+        # 2: the analysis cache (cache.py): an item's item-level findings under a key of all they depend on
+        """CREATE TABLE analysis_cache (
+            key TEXT PRIMARY KEY,
+            findings TEXT NOT NULL,
+            used_at TEXT NOT NULL) WITHOUT ROWID""",
+    ),
 )
+CACHE_LIMIT = 200_000  # entries kept; the least recently used go first
 
 
 @dataclass(frozen=True)
@@ -208,3 +216,48 @@ def record(conn: sqlite3.Connection, result: RunResult) -> int:
 
 def _rows(run_id: int, prints: Iterable[tuple[str, tuple[str, str]]]) -> Iterable[tuple[int, str, str, str]]:
     return ((run_id, key, item, rule) for key, (item, rule) in prints)
+
+
+class CacheStore:
+    """The analysis cache in the history database (see cache.py); written in one transaction per run."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, list[Finding]]:
+        """Cached findings of the keys found."""
+        from backlog_health.cache import decode
+
+        wanted, found = list(dict.fromkeys(keys)), {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, text in self.conn.execute(
+                f"SELECT key, findings FROM analysis_cache WHERE key IN ({marks})", chunk
+            ):
+                found[key] = decode(text)
+        return found
+
+    def put_many(self, entries: dict[str, list[Finding]], used_at: str = "") -> None:
+        """Store the entries and drop the least recently used beyond CACHE_LIMIT."""
+        from backlog_health.cache import encode
+
+        if not entries:
+            return
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "INSERT OR REPLACE INTO analysis_cache (key, findings, used_at) VALUES (?, ?, ?)",
+                ((key, encode(findings), used_at) for key, findings in entries.items()),
+            )
+            (count,) = conn.execute("SELECT COUNT(*) FROM analysis_cache").fetchone()
+            if count > CACHE_LIMIT:
+                conn.execute(
+                    "DELETE FROM analysis_cache WHERE key IN (SELECT key FROM analysis_cache ORDER BY used_at LIMIT ?)",
+                    (count - CACHE_LIMIT,),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise

@@ -1,0 +1,90 @@
+"""The analysis cache: unchanged items are not parsed or checked again; what they depend on invalidates them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from backlog_health import history
+from backlog_health.config import load_config
+from backlog_health.engine import analyze
+from backlog_health.model import BacklogItem, Finding, SourceInfo
+from backlog_health.sources import Loaded
+
+CONFIG = load_config(directory=None)
+SOURCE = SourceInfo("file", "b.csv", None, frozenset({"title", "description"}))
+ITEMS = (
+    BacklogItem("PAN-1", "As a shopper, I want a fast checkout, so that I do not give up.", description="Context."),
+    BacklogItem("PAN-2", "As a clerk, I want to add and delete invoices.", description="Context."),
+    BacklogItem("PAN-3", "Fix the printer driver", description="Context.", type="Bug"),
+)
+
+
+class DictStore:
+    """An in-memory store that counts what it is asked."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, list[Finding]] = {}
+        self.hits = 0
+
+    def get_many(self, keys):
+        found = {key: self.entries[key] for key in keys if key in self.entries}
+        self.hits += len(found)
+        return found
+
+    def put_many(self, entries) -> None:
+        self.entries.update(entries)
+
+
+def _run(items=ITEMS, config=CONFIG, store=None):
+    return analyze(Loaded(SOURCE, tuple(items)), config, cache=store)
+
+
+def _findings(result):
+    return [[(f.rule, f.message) for f in item.findings] for item in result.items]
+
+
+def test_a_rerun_reuses_every_item_and_finds_the_same():
+    store = DictStore()
+    first = _run(store=store)
+    assert store.hits == 0 and len(store.entries) == 3
+    second = _run(store=store)
+    assert store.hits == 3
+    assert _findings(second) == _findings(first) == _findings(_run())
+    assert any("3 of 3 items are unchanged" in note for note in second.notes)
+
+
+def test_a_changed_item_is_checked_again_and_the_others_reused():
+    store = DictStore()
+    _run(store=store)
+    changed = (ITEMS[0], replace(ITEMS[1], title="As a clerk, I want to add invoices."), ITEMS[2])
+    result = _run(changed, store=store)
+    assert store.hits == 2
+    assert not any(f.rule == "AT01" for f in result.items[1].findings)
+
+
+def test_a_changed_rule_or_setting_invalidates_the_cache():
+    store = DictStore()
+    _run(store=store)
+    stricter = replace(CONFIG, rule_settings={**CONFIG.rule_settings, "AM01": {"severity": "error"}})
+    result = _run(config=stricter, store=store)
+    assert store.hits == 0
+    assert any(f.rule == "AM01" and f.severity == "error" for f in result.items[0].findings)
+
+
+def test_backlog_rules_still_see_the_whole_backlog():
+    store = DictStore()
+    _run(store=store)
+    twin = BacklogItem("PAN-4", ITEMS[0].title, description="Context.")
+    result = _run((*ITEMS, twin), store=store)
+    assert store.hits == 3
+    assert any(f.rule == "UQ01" for f in result.items[0].findings), "the cached item learns of its new duplicate"
+    assert any(f.rule == "UQ01" for f in result.items[3].findings)
+
+
+def test_the_cache_lives_in_the_history_database(tmp_path):
+    conn = history.connect(tmp_path / "h.sqlite")
+    store = history.CacheStore(conn)
+    first = _run(store=store)
+    again = _run(store=history.CacheStore(history.connect(tmp_path / "h.sqlite")))
+    assert _findings(again) == _findings(first)
+    assert any("unchanged" in note for note in again.notes)
