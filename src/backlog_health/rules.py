@@ -21,6 +21,14 @@ APPLIES_TO = ("stories", "all")
 _REQUIRED_KEYS = ("id", "name", "criterion", "severity", "kind", "message", "rationale", "examples")
 _OPTIONAL_KEYS = ("parameters", "applies_to", "requires_fields", "aliases", "fix")
 
+# NOTE: libyaml's loader reads the rule files about ten times faster than the pure-Python one; same results.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml(text: str) -> Any:
+    """A YAML document, loaded safely (plain data only)."""
+    return yaml.load(text, Loader=_SAFE_LOADER)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -99,7 +107,7 @@ def _load_lexicon(path: Path, rule_id: str, value: Any, base: Path) -> dict[str,
     if isinstance(value, str):
         file = (base / value) if not Path(value).is_absolute() else Path(value)
         try:
-            value = yaml.safe_load(file.read_text(encoding="utf-8"))
+            value = _load_yaml(file.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as error:
             raise _fail(path, rule_id, f"cannot read lexicon '{value}': {error}") from None
         if isinstance(value, Mapping) and "terms" in value:
@@ -168,7 +176,7 @@ def _as_examples(path: Path, rule_id: str, examples: Any) -> tuple[tuple[Any, ..
 def load_rule(path: Path, base: Path) -> Rule:
     """Load and validate one rule file; errors name the file, the rule and the key."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
