@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from backlog_health.model import StoryParts
 
@@ -91,6 +92,8 @@ class _Match:
     template: str
 
 
+# NOTE: the parser, the engine and the duplicate checks clean the same titles; cleaning each once is enough.
+@lru_cache(maxsize=1 << 16)
 def clean_story_text(text: str) -> str:
     """The text with issue keys, bullets, emphasis markup and runs of whitespace removed."""
     text = _EMPHASIS.sub("", text)
