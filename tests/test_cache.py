@@ -7,7 +7,7 @@ from dataclasses import replace
 from backlog_health import history
 from backlog_health.config import load_config
 from backlog_health.engine import analyze
-from backlog_health.model import BacklogItem, Finding, SourceInfo
+from backlog_health.model import BacklogItem, SourceInfo
 from backlog_health.sources import Loaded
 
 CONFIG = load_config(directory=None)
@@ -23,12 +23,14 @@ class DictStore:
     """An in-memory store that counts what it is asked."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, list[Finding]] = {}
-        self.hits = 0
+        self.entries: dict[str, str] = {}
+        self.hits = 0  # item-level findings answered
+        self.parts = 0  # stories and criteria answered
 
     def get_many(self, keys):
         found = {key: self.entries[key] for key in keys if key in self.entries}
-        self.hits += len(found)
+        self.hits += sum(1 for key in found if key.startswith("findings:"))
+        self.parts += sum(1 for key in found if key.startswith("parts:"))
         return found
 
     def put_many(self, entries) -> None:
@@ -46,9 +48,9 @@ def _findings(result):
 def test_a_rerun_reuses_every_item_and_finds_the_same():
     store = DictStore()
     first = _run(store=store)
-    assert store.hits == 0 and len(store.entries) == 3
+    assert store.hits == 0 and len(store.entries) == 6  # three items: story and criteria, findings
     second = _run(store=store)
-    assert store.hits == 3
+    assert store.hits == 3 and store.parts == 3
     assert _findings(second) == _findings(first) == _findings(_run())
     assert any("3 of 3 items are unchanged" in note for note in second.notes)
 

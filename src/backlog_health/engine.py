@@ -9,7 +9,16 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from backlog_health import __version__
-from backlog_health.cache import Store, item_key, rules_fingerprint
+from backlog_health.cache import (
+    Store,
+    decode,
+    decode_parts,
+    encode,
+    encode_parts,
+    item_key,
+    parts_key,
+    rules_fingerprint,
+)
 from backlog_health.checks import ItemContext, kinds
 from backlog_health.config import Config
 from backlog_health.errors import ConfigError
@@ -119,7 +128,7 @@ def analyze(
         item_rules = {rule.id for rule in rules if kinds()[rule.kind].scope == "item"}
         cache.put_many(
             {
-                keys[i]: [f for f in findings[i] if f.rule in item_rules]
+                keys[i]: encode([f for f in findings[i] if f.rule in item_rules])
                 for i in range(len(contexts))
                 if i not in cached and keys[i] and not _failed_on(notes, contexts[i].item.key)
             }
@@ -244,19 +253,31 @@ def _contexts(
     Also returns the item-level findings the cache holds (by item index) and each item's cache key.
     """
     prepared = []
-    for item in items:
+    # NOTE: an unchanged item's story and criteria come from the cache: finding them is most of the work.
+    part_keys = [parts_key(item, config.story_types) for item in items] if cache is not None else []
+    known = cache.get_many(part_keys) if cache is not None else {}
+    fresh: dict[str, str] = {}
+    for n, item in enumerate(items):
+        key = part_keys[n] if cache is not None else ""
+        if key in known:
+            prepared.append((item, *decode_parts(known[key]), _is_story(item, config.story_types)))
+            continue
         try:
             prepared.append((item, *_context_parts(item, config.story_types)))
+            if cache is not None:
+                fresh[key] = encode_parts(prepared[-1][1], prepared[-1][2])
         except Exception as error:  # NOTE: one strange item never sinks a run
             log.debug("item %s skipped", item.key, exc_info=True)
             skipped.append(SkippedItem(item.key, f"could not be parsed: {type(error).__name__}: {error}"))
     prepared = _untyped_as_stories(prepared, notes)
+    if fresh:
+        cache.put_many(fresh)
     keys = [
         item_key(item, is_story, source_fields, fingerprint) if cache is not None else ""
         for item, *_, is_story in prepared
     ]
     found = cache.get_many(key for key in keys if key) if cache is not None else {}
-    cached = {index: list(found[key]) for index, key in enumerate(keys) if key in found}
+    cached = {index: decode(found[key]) for index, key in enumerate(keys) if key in found}
     # NOTE: only story items are parsed by spaCy (bug reports and tasks need no story checks), and only those
     # the cache does not answer for.
     parse = [is_story and index not in cached for index, (*_, is_story) in enumerate(prepared)]

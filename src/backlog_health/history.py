@@ -224,10 +224,8 @@ class CacheStore:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, list[Finding]]:
-        """Cached findings of the keys found."""
-        from backlog_health.cache import decode
-
+    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+        """The entries of the keys found."""
         wanted, found = list(dict.fromkeys(keys)), {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
@@ -235,13 +233,11 @@ class CacheStore:
             for key, text in self.conn.execute(
                 f"SELECT key, findings FROM analysis_cache WHERE key IN ({marks})", chunk
             ):
-                found[key] = decode(text)
+                found[key] = text
         return found
 
-    def put_many(self, entries: dict[str, list[Finding]], used_at: str = "") -> None:
+    def put_many(self, entries: dict[str, str], used_at: str = "") -> None:
         """Store the entries and drop the least recently used beyond CACHE_LIMIT."""
-        from backlog_health.cache import encode
-
         if not entries:
             return
         conn = self.conn
@@ -249,7 +245,7 @@ class CacheStore:
         try:
             conn.executemany(
                 "INSERT OR REPLACE INTO analysis_cache (key, findings, used_at) VALUES (?, ?, ?)",
-                ((key, encode(findings), used_at) for key, findings in entries.items()),
+                ((key, text, used_at) for key, text in entries.items()),
             )
             (count,) = conn.execute("SELECT COUNT(*) FROM analysis_cache").fetchone()
             if count > CACHE_LIMIT:
