@@ -199,14 +199,22 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
     return replace(config, **changes)
 
 
+def _table(origin: str, name: str, section: Any, schema: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """A settings table checked against its schema: a table, known keys only, each value of its type."""
+    _check_type(origin, name, section, dict, "a table")
+    for key, value in section.items():
+        if key not in schema:
+            raise ConfigError(f"{origin}: unknown key '{name}.{key}' (allowed: {', '.join(sorted(schema))})")
+        _check_type(origin, f"{name}.{key}", value, schema[key], what)
+    return dict(section)
+
+
 def _metric_settings(section: Any, origin: str) -> dict[str, Any]:
     """The [metrics] table: the thresholds backlog metrics are judged by."""
-    _check_type(origin, "metrics", section, dict, "a table")
     settings: dict[str, Any] = {}
-    for key, value in section.items():
-        if key not in _METRIC_KEYS:
-            raise ConfigError(f"{origin}: unknown key 'metrics.{key}' (allowed: {', '.join(sorted(_METRIC_KEYS))})")
-        _check_type(origin, f"metrics.{key}", value, _METRIC_KEYS[key], "of another type (see docs/metrics.md)")
+    for key, value in _table(
+        origin, "metrics", section, _METRIC_KEYS, "a number, or a list of words (see docs/metrics.md)"
+    ).items():
         if isinstance(value, list):
             value = tuple(str(entry).strip().lower() for entry in value)
         elif value <= 0 or (key == "priority_inflation" and value > 1):
@@ -251,14 +259,10 @@ def _scoring_settings(current: Scoring, section: Any, origin: str) -> Scoring:
 def _readiness_settings(current: Readiness, section: Any, origin: str) -> Readiness:
     """The [readiness] table: the team's Definition of Ready."""
     _check_type(origin, "readiness", section, dict, "a table")
+    # NOTE: "max_estimate = false" turns the limit off; every other value is checked against the schema.
+    checked = {key: value for key, value in section.items() if not (key == "max_estimate" and value is False)}
+    _table(origin, "readiness", checked, _READINESS_KEYS, "of another type (see the README)")
     changes: dict[str, Any] = {}
-    for key, value in section.items():
-        if key not in _READINESS_KEYS:
-            raise ConfigError(
-                f"{origin}: unknown key 'readiness.{key}' (allowed: {', '.join(sorted(_READINESS_KEYS))})"
-            )
-        if not (key == "max_estimate" and value is False):
-            _check_type(origin, f"readiness.{key}", value, _READINESS_KEYS[key], "of another type (see the README)")
     if "checks" in section:
         unknown = sorted(set(map(str, section["checks"])) - set(READY_CHECKS))
         if unknown:
@@ -281,12 +285,8 @@ def _readiness_settings(current: Readiness, section: Any, origin: str) -> Readin
 
 def _planning_settings(section: Any, origin: str) -> dict[str, Any]:
     """The [planning] table: how much of the top of the backlog the next sprints draw from."""
-    _check_type(origin, "planning", section, dict, "a table")
     changes: dict[str, Any] = {}
-    for key, value in section.items():
-        if key not in _PLANNING_KEYS:
-            raise ConfigError(f"{origin}: unknown key 'planning.{key}' (allowed: {', '.join(sorted(_PLANNING_KEYS))})")
-        _check_type(origin, f"planning.{key}", value, _PLANNING_KEYS[key], "a positive number")
+    for key, value in _table(origin, "planning", section, _PLANNING_KEYS, "a positive number").items():
         if value <= 0:
             raise ConfigError(f"{origin}: 'planning.{key}' must be a positive number, not {value}")
         changes[{"items": "planning_items", "sprints": "planning_sprints"}.get(key, key)] = value

@@ -123,14 +123,15 @@ def analyze(
     contexts, cached, keys = _contexts(
         open_items, loaded.info.fields, config, pipeline, skipped, progress, notes, cache, fingerprint
     )
-    findings = _run_checks(contexts, rules, notes, strict, cached)
+    failed: set[int] = set()
+    findings = _run_checks(contexts, rules, notes, strict, cached, failed)
     if cache is not None:
         item_rules = {rule.id for rule in rules if kinds()[rule.kind].scope == "item"}
         cache.put_many(
             {
                 keys[i]: encode([f for f in findings[i] if f.rule in item_rules])
                 for i in range(len(contexts))
-                if i not in cached and keys[i] and not _failed_on(notes, contexts[i].item.key)
+                if i not in cached and i not in failed and keys[i]
             }
         )
         if cached:
@@ -301,21 +302,18 @@ def _applies(rule: Rule, ctx: ItemContext) -> bool:
     return rule.applies_to == "all" or ctx.is_story
 
 
-def _failed_on(notes: list[str], key: str) -> bool:
-    """Whether a check failed on this item (its findings are then incomplete and not cached)."""
-    return any(" failed on " in note and f"{key} (" in note for note in notes)
-
-
 def _run_checks(
     contexts: list[ItemContext],
     rules: Iterable[Rule],
     notes: list[str],
     strict: bool,
     cached: Mapping[int, list[Finding]] | None = None,
+    failed: set[int] | None = None,
 ) -> list[list[Finding]]:
     """Every rule over every item it applies to; a check that fails on one item is noted, not fatal.
 
     Items in `cached` take their item-level findings from it; the findings stay in rule order either way.
+    The indices of items a check failed on are added to `failed` (their findings are incomplete).
     """
     cached = cached or {}
     order = {rule.id: position for position, rule in enumerate(rules)}
@@ -342,6 +340,8 @@ def _run_checks(
                 if strict:
                     raise
                 failures.append(f"{ctx.item.key} ({type(error).__name__}: {error})")
+                if failed is not None:
+                    failed.add(index)
         if failures:
             notes.append(f"{rule.id} failed on {len(failures)} item(s) and skipped them: {', '.join(failures[:3])}")
     if cached:

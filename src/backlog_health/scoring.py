@@ -154,11 +154,6 @@ def _weights(scoring: Scoring, measured: bool) -> dict[str, float]:
     return {name: value / total for name, value in weights.items()}
 
 
-def health_score(results: Sequence[ItemResult]) -> int:
-    """0–100 health of the backlog from item quality and readiness alone (100 for an empty backlog)."""
-    return health(results).score
-
-
 def health_band(score: float, scoring: Scoring | None = None) -> str:
     """The band a health score falls in."""
     scoring = scoring or Scoring()

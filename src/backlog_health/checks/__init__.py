@@ -62,7 +62,7 @@ class ItemContext:
         return self.doc.text if self.doc is not None else (self.story.text if self.story else self.item.title)
 
     @cached_property
-    def _spans(self) -> dict[str, tuple[int, int]]:
+    def part_spans(self) -> dict[str, tuple[int, int]]:
         """Character offsets of each story part found in `text`."""
         spans: dict[str, tuple[int, int]] = {}
         if self.story is None:
@@ -81,7 +81,7 @@ class ItemContext:
 
     def part_span(self, part: str) -> tuple[int, int] | None:
         """Character offsets of a story part ("role", "means", "ends") in `text`."""
-        return self._spans.get(part)
+        return self.part_spans.get(part)
 
 
 ItemCheck = Callable[[ItemContext, "Rule"], Iterator[Finding]]

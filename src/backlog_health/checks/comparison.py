@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import lowered, story_view
+from backlog_health.checks.lexicon import lowered, parsed_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -207,10 +207,10 @@ def _is_name(token: Token) -> bool:
 
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag comparatives with no 'than' or number and superlatives that judge quality, in what the story asks."""
-    view = story_view(ctx)
-    tokens = view.means
-    if not tokens or not tokens[0].doc.has_annotation("TAG"):
+    view = parsed_view(ctx, "TAG")
+    if view is None:
         return
+    tokens = view.means
     tokens = tuple(token for token in tokens if token.i not in view.purpose)
     means = {token.i for token in tokens}
     ordinal = lowered(tuple(rule.params["ordinal"])) | lowered(tuple(rule.params["nouns"]))

@@ -306,9 +306,7 @@ def story_view(ctx: ItemContext) -> StoryView:
     # rules per item that doubled the cost of the checks, so the view is kept in the doc's user_data.
     if doc is not None and _VIEW in doc.user_data:
         return doc.user_data[_VIEW]
-    # NOTE: the engine parses the story text itself, so it equals doc.text without rebuilding it from tokens.
-    text = ctx.story.text if ctx.story is not None else ctx.text
-    parts = _part_spans(ctx, text)
+    text, parts = ctx.text, ctx.part_spans
     means: tuple[Token, ...] = ()
     if doc is not None:
         if ctx.story is None:
@@ -322,22 +320,12 @@ def story_view(ctx: ItemContext) -> StoryView:
     return view
 
 
-def _part_spans(ctx: ItemContext, text: str) -> dict[str, tuple[int, int]]:
-    """Character spans of the story parts in `text`, as ItemContext.part_span finds them."""
-    spans: dict[str, tuple[int, int]] = {}
-    if ctx.story is None:
-        return spans
-    cursor = 0
-    for name in ("role", "means", "ends"):
-        value = getattr(ctx.story, name)
-        if not value:
-            continue
-        start = text.find(value, cursor if name != "ends" else 0)
-        if start < 0:
-            continue
-        spans[name] = (start, start + len(value))
-        cursor = start + len(value)
-    return spans
+def parsed_view(ctx: ItemContext, annotation: str = "DEP") -> StoryView | None:
+    """The item's view when its means were parsed with `annotation` ("DEP", "TAG"), else None."""
+    view = story_view(ctx)
+    if not view.means or not view.means[0].doc.has_annotation(annotation):
+        return None
+    return view
 
 
 def means_tokens(ctx: ItemContext) -> list[Token]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import lowered, story_view
+from backlog_health.checks.lexicon import lowered, parsed_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -66,10 +66,10 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     # NOTE: a title that is not a story ("Export does not work") reports a defect; only a story's means asks.
     if ctx.story is None:
         return
-    view = story_view(ctx)
-    tokens = view.means
-    if not tokens or not tokens[0].doc.has_annotation("DEP"):
+    view = parsed_view(ctx)
+    if view is None:
         return
+    tokens = view.means
     means = {token.i for token in tokens if token.i not in view.purpose}
     text = " ".join(view.text.lower().split())
     idioms = lowered(tuple(rule.params["idioms"]))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import lowered, story_view
+from backlog_health.checks.lexicon import lowered, parsed_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -158,10 +158,10 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     # NOTE: a title that is not a story ("Export is broken") reports a state; only a story's means asks for one.
     if ctx.story is None:
         return
-    view = story_view(ctx)
-    tokens = view.means
-    if not tokens or not tokens[0].doc.has_annotation("DEP"):
+    view = parsed_view(ctx)
+    if view is None:
         return
+    tokens = view.means
     obvious = lowered(tuple(rule.params["obvious"]))
     receivers = lowered(tuple(rule.params["receivers"]))
     criteria = " ".join(ctx.acceptance_criteria).lower()

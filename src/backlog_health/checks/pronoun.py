@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from backlog_health.checks import ItemContext, Param
-from backlog_health.checks.lexicon import lowered, story_view
+from backlog_health.checks.lexicon import lowered, parsed_view
 from backlog_health.model import Finding
 from backlog_health.rules import Rule
 
@@ -64,10 +64,10 @@ def _antecedent(token: Token, role: tuple[int, int] | None, plural: bool) -> boo
 
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag a subject pronoun of the means that has no noun before it; ask what it stands for."""
-    view = story_view(ctx)
-    tokens = view.means
-    if not tokens or not tokens[0].doc.has_annotation("DEP"):
+    view = parsed_view(ctx)
+    if view is None:
         return
+    tokens = view.means
     # NOTE: a story in the description may refer to its title ("Export invoices" … "I want it as PDF").
     if ctx.story is not None and ctx.item.title.strip() and ctx.item.title.strip() not in ctx.story.text:
         return

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from markupsafe import Markup
 
+from backlog_health.metrics import METRICS
 from backlog_health.model import CRITERIA, SEVERITIES, ItemResult, RunResult
 from backlog_health.report import charts
 
@@ -430,8 +431,6 @@ def _charts(result: RunResult, criteria: tuple[CriterionView, ...], items: list[
 
 def _metric_rows(metrics: dict) -> tuple[tuple[str, str, str, str], ...]:
     """The backlog metrics with a target, in words: (title, value, target, status)."""
-    from backlog_health.metrics import METRICS
-
     rows = []
     for name, value in metrics.items():
         doc = METRICS.get(name)
