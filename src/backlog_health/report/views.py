@@ -207,7 +207,6 @@ class ReportView:
     planning_points: str  # "36 points" or ""
     charts: tuple[ChartView, ...]
     gauge: Markup  # the health score ring
-    table_json: Markup  # every item for the table script, safe inside <script type="application/json">
     types: tuple[str, ...]  # filter options
     statuses: tuple[str, ...]
     criterion_options: tuple[tuple[str, str], ...]  # (criterion, label) of the criteria with findings
@@ -473,8 +472,9 @@ def _trend_chart(result: RunResult) -> ChartView | None:
     )
 
 
-def _table_json(items: list[ItemView], result: RunResult) -> Markup:
-    """Every item, compact, as JSON that cannot close its <script> element or start markup."""
+def table_json(view: ReportView, result: RunResult) -> Markup:
+    """Every item, compact, as JSON that cannot close its <script> element or start markup (HTML only)."""
+    items = view.items
     created = {r.item.key: r.item.created for r in result.items}
     rows = [
         {
@@ -570,7 +570,6 @@ def build_view(result: RunResult) -> ReportView:
         planning_points=f"{points:g} points" if points is not None else "",
         charts=_charts(result, criteria, items),
         gauge=charts.gauge(result.health_score, result.band),
-        table_json=_table_json(items, result),
         types=tuple(sorted({item.type for item in items if item.type})),
         statuses=tuple(sorted({item.status for item in items if item.status})),
         criterion_options=tuple((view.criterion, view.label) for view in criteria),
