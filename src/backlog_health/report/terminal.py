@@ -28,6 +28,10 @@ def summary_lines(result: RunResult, n_worst: int = 5) -> list[str]:
         + (f" · {view.n_skipped} skipped" if view.n_skipped else ""),
         f"Backlog health {band} · {view.n_ready} of {view.n_items} ready · {view.n_findings} findings: {severities}",
     ]
+    if view.explanation:
+        lines.append(click.style(f"Health {view.explanation}", dim=True))
+    if view.change:
+        lines.append(f"Since the last run: {view.change}")
     summary = result.summary
     if summary.by_criterion:
         lines.append("Findings by criterion:")
