@@ -75,7 +75,8 @@ def test_repository_issues_over_three_pages_without_pull_requests():
         source, _, _ = _source(url, repo=REPO, state="all")
         loaded = source.load()
     items = loaded.items
-    assert source.n_requests == 3, source.n_requests  # one per page of 100
+    # one REST page of 100, then one GraphQL query for who last touched that page's issues
+    assert source.n_requests == 6, source.n_requests
     assert len(items) == 200, "the 50 pull requests are left out"
     assert all("/pull/" not in (item.url or "") for item in items)
     assert all(item.key.startswith("#") for item in items)
@@ -84,6 +85,36 @@ def test_repository_issues_over_three_pages_without_pull_requests():
     assert any(item.priority for item in items), "priorities from labels"
     assert any(item.type == "Bug" for item in items) and any(item.sprint for item in items)
     assert loaded.info.kind == "github" and loaded.info.location == REPO
+
+
+def test_staleness_leaves_bots_out():
+    """A stale bot's comment moves `updated_at`; the item's `touched` is still the last person's update."""
+    with github_site("repo_open", _scenario(issue_count=120)) as url:
+        loaded = _source(url, repo=REPO)[0].load()
+    assert all(item.touched is not None for item in loaded.items)
+    assert all(item.touched <= item.updated for item in loaded.items if item.updated)
+    bumped = [item for item in loaded.items if (item.updated - item.touched).days > 20]
+    assert bumped, "issues whose only recent update is a bot's"
+    assert all(int(item.key[1:]) % 7 == 3 for item in bumped), [item.key for item in bumped]
+    person = [item for item in loaded.items if int(item.key[1:]) % 7 != 3]
+    assert any(item.touched == item.updated for item in person), "a person's comment is the last update"
+
+
+def _old_schema():
+    from standins.github import Fault
+
+    # NOTE: an older GitHub Enterprise Server whose schema lacks a field answers 200 with an error.
+    error = {"errors": [{"message": "Field 'timelineItems' doesn't exist on type 'Issue'"}]}
+    return Fault(status=200, body=json.dumps(error))
+
+
+def test_issue_timelines_unavailable_fall_back_to_updates():
+    with github_site("timeline_missing", _faults("/graphql", _old_schema, _old_schema)) as url:
+        source, messages, _ = _source(url, repo=REPO)
+        loaded = source.load()
+    assert loaded.items and all(item.touched is None for item in loaded.items)
+    notes = [m for m in messages if "did not say who last updated" in m]
+    assert len(notes) == 1 and "timelineItems" in notes[0], messages
 
 
 def test_issue_bodies_are_markdown_to_text():
@@ -296,3 +327,64 @@ def test_odd_issues_never_abort_the_run():
     )
     assert items[2] is not None and items[2].estimate is None and items[2].labels == ("size: many",)
     assert items[3] is None, "pull requests are left out"
+
+
+def _event(typename: str, when: str, login: str, bot: bool = False, **extra) -> dict:
+    who = {"__typename": "Bot" if bot else "User", "login": login}
+    return {
+        "__typename": typename,
+        "createdAt": when,
+        ("author" if typename == "IssueComment" else "actor"): who,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("nodes", "edit", "expected"),
+    [
+        ([], None, "2024-01-01"),  # nothing since creation
+        ([_event("IssueComment", "2024-03-01T00:00:00Z", "ana")], None, "2024-03-01"),
+        ([_event("IssueComment", "2024-05-01T00:00:00Z", "github-actions", bot=True)], None, "2024-01-01"),
+        ([_event("LabeledEvent", "2024-05-01T00:00:00Z", "renovate[bot]")], None, "2024-01-01"),
+        ([_event("AssignedEvent", "2024-05-01T00:00:00Z", "ci-bot")], None, "2024-01-01"),
+        (
+            [
+                _event("LabeledEvent", "2024-02-01T00:00:00Z", "ana"),
+                _event("IssueComment", "2024-05-01T00:00:00Z", "stale", bot=True),
+            ],
+            None,
+            "2024-02-01",
+        ),
+        # a person edited a bot's comment, or the body: that is a person's touch
+        (
+            [
+                _event(
+                    "IssueComment",
+                    "2024-02-01T00:00:00Z",
+                    "dependabot",
+                    bot=True,
+                    editor={"__typename": "User", "login": "ana"},
+                    lastEditedAt="2024-04-01T00:00:00Z",
+                )
+            ],
+            None,
+            "2024-04-01",
+        ),
+        ([], ({"__typename": "User", "login": "ana"}, "2024-03-03T00:00:00Z"), "2024-03-03"),
+        ([], ({"__typename": "Bot", "login": "mergify"}, "2024-03-03T00:00:00Z"), "2024-01-01"),
+        ([None, {"__typename": "IssueComment"}], None, "2024-01-01"),  # odd nodes are skipped
+    ],
+)
+def test_people_touched(nodes, edit, expected):
+    from backlog_health.sources.github import people_touched
+
+    issue = {"createdAt": "2024-01-01T00:00:00Z", "timelineItems": {"nodes": nodes}}
+    if edit:
+        issue["editor"], issue["lastEditedAt"] = edit
+    assert people_touched(issue).date().isoformat() == expected
+
+
+def test_people_touched_needs_the_timeline():
+    from backlog_health.sources.github import people_touched
+
+    assert people_touched({"createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-05-01T00:00:00Z"}) is None

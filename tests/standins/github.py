@@ -18,7 +18,8 @@ GraphQL (POST /graphql, or /api/graphql): queries are parsed and checked against
 variables, @skip/@include), so a query GitHub would reject is rejected here too ("Field 'x' doesn't exist on type
 'Y'"). Answered: organization/user/repositoryOwner(login) → projectV2(number)/projectsV2 → fields, field(name),
 items with content (Issue, PullRequest, DraftIssue) and fieldValues, fieldValueByName; repository(owner, name);
-viewer; rateLimit. Connections page as GitHub's do (first/last required and at most 100, opaque cursors
+viewer; rateLimit; nodes(ids:) for issues and pull requests, each with its (synthesized) timelineItems.
+Connections page as GitHub's do (first/last required and at most 100, opaque cursors
 like the recorded "Mg", pageInfo, totalCount). Errors in GitHub's shape: NOT_FOUND for an unknown owner or
 project number, INSUFFICIENT_SCOPES without read:project, FORBIDDEN "Resource not accessible by integration" for
 an Actions token. Nothing is logged; the Authorization header is never recorded nor echoed.
@@ -1056,6 +1057,7 @@ class _Site:
             ("Query", "repository"): self._repository,
             ("Query", "viewer"): lambda obj, args: self._user_node(s.login),
             ("Query", "rateLimit"): self._rate_node,
+            ("Query", "nodes"): self._nodes,
             ("Organization", "projectV2"): self._project,
             ("User", "projectV2"): self._project,
             ("Repository", "projectV2"): self._project,
@@ -1425,6 +1427,16 @@ class _Site:
         ]
         states = {st.upper() for st in args.get("states") or []}
         return [p for p in found if not states or p["state"] in states]
+
+    def _nodes(self, obj: Json, args: Json) -> list[Json | None]:
+        """Query.nodes(ids:): the repository's issues and pull requests by global id, None for an unknown id."""
+        s = self.s
+        by_id = {i["node_id"]: i for i in self.issues}
+        ids = args.get("ids") or []
+        if len(ids) > 100:
+            raise _FieldError("EXCESSIVE_PAGINATION", f"You may not request more than 100 nodes ({len(ids)} given).")
+        found = [by_id.get(str(node_id)) for node_id in ids]
+        return [github_data.issue_content(i, s.owner, s.repo, s.owner_kind) if i else None for i in found]
 
     def _rate_node(self, obj: Json, args: Json) -> Json:
         budget = self.budgets["graphql"].overview()

@@ -393,6 +393,8 @@ def _plan_issue(
     stale = rng.random() < 0.1
     updated = min(NOW - timedelta(hours=1), created + timedelta(hours=2 if stale else rng.uniform(3, 1500)))
     closed = item["state"] == "closed" or rng.random() < 0.22
+    if not pr and not closed and _bot_bumped(number, created):
+        updated = NOW - timedelta(days=1 + number % 5)  # a stale-bot comment, long after the last person's
     item.update(
         url=base,
         labels_url=base + "/labels{/name}",
@@ -631,6 +633,9 @@ def issue_content(issue: Json, owner: str = OWNER, repo: str = REPO, kind: str =
         "repository": _repository_node(owner, repo, kind),
         "comments": [],
         "reactions": [],
+        "lastEditedAt": None,
+        "editor": None,
+        "timelineItems": timeline(issue),
     }
     if issue.get("milestone"):
         m = issue["milestone"]
@@ -672,6 +677,51 @@ def issue_content(issue: Json, owner: str = OWNER, repo: str = REPO, kind: str =
         content["parent"] = None
         content["subIssues"] = []
     return content
+
+
+STALE_BOT = {"__typename": "Bot", "login": "github-actions"}
+STALE_COMMENT = (
+    "This issue is stale because it has been open 60 days with no activity. Remove stale label or comment or "
+    "this will be closed in 7 days."
+)
+
+
+def _bot_bumped(number: int, created: datetime) -> bool:
+    """Synthesized: every 7th open issue older than a month was last updated by a stale bot, not by a person."""
+    return number % 7 == 3 and created < NOW - timedelta(days=30)
+
+
+def timeline(issue: Json) -> list[Json]:
+    """Synthesized Issue.timelineItems, oldest first: labels and assignees set by the author, then a comment by a
+    person at the issue's last update, or (for a bot-bumped issue) a person's comment a day after creation and a
+    stale bot's comment at the last update."""
+    created = datetime.fromisoformat(issue["created_at"].replace("Z", "+00:00"))
+    updated = datetime.fromisoformat(issue["updated_at"].replace("Z", "+00:00"))
+    person = {"__typename": "User", "login": issue["user"]["login"]}
+    nodes: list[Json] = []
+
+    def add(typename: str, moment: datetime, who: Json, **extra: Any) -> None:
+        stamp = _stamp(min(moment, updated))
+        node = {"__typename": typename, "id": _node_id("TE_", issue["number"] * 100 + len(nodes)), "createdAt": stamp}
+        if typename == "IssueComment":
+            node.update(author=who, editor=None, lastEditedAt=None, updatedAt=stamp)
+        else:
+            node["actor"] = who
+        nodes.append({**node, **extra})
+
+    for entry in issue["labels"][:2]:
+        add(
+            "LabeledEvent", created + timedelta(minutes=5), person, label={"__typename": "Label", "name": entry["name"]}
+        )
+    for user in issue["assignees"][:1]:
+        add("AssignedEvent", created + timedelta(minutes=10), person, assignee=_user_node(user))
+    bumped = "pull_request" not in issue and issue["state"] == "open" and _bot_bumped(issue["number"], created)
+    if bumped:
+        add("IssueComment", created + timedelta(days=1), person, body="Still needed; see the linked discussion.")
+        add("IssueComment", updated, STALE_BOT, body=STALE_COMMENT)
+    elif updated > created + timedelta(minutes=10):
+        add("IssueComment", updated, person, body="Updated the description after the refinement meeting.")
+    return nodes
 
 
 def _plain(markdown: str) -> str:

@@ -1,8 +1,8 @@
 """GitHub backlogs: repository issues (REST) and Projects v2 boards (GraphQL), through PyGithub's requester.
 
-Requests: one REST page per 100 issues (`/repos/{owner}/{repo}/issues`, Link-header paging), or one GraphQL
-query per 100 project items (`endCursor` paging), plus at most one more to tell an organisation's project
-from a user's. Pull requests are told apart by their data, never by an extra request.
+Requests: one REST page per 100 issues (`/repos/{owner}/{repo}/issues`, Link-header paging) and one GraphQL
+`nodes` query for who last touched those issues, or one GraphQL query per 100 project items (`endCursor`
+paging), plus at most one more to tell an organisation's project from a user's. Pull requests are told apart by their data, never by an extra request.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from backlog_health.errors import BacklogHealthError, InputError
@@ -47,6 +48,28 @@ DONE_STATUSES = ("done", "closed", "shipped", "released", "complete", "completed
 PROJECT_FIELDS = {"status": "Status", "priority": "Priority", "estimate": "Estimate", "iteration": "Iteration"}
 ESTIMATE_FIELD_NAMES = ("Estimate", "Size", "Story Points", "Points")
 
+# Who last touched an issue: its body edits and the latest timeline events that people (not bots) make.
+_TOUCH_EVENTS = (
+    "LabeledEvent",
+    "UnlabeledEvent",
+    "AssignedEvent",
+    "UnassignedEvent",
+    "RenamedTitleEvent",
+    "MilestonedEvent",
+    "DemilestonedEvent",
+    "ReopenedEvent",
+)
+TIMELINE_WINDOW = 20
+_ITEM_TYPES = ", ".join(["ISSUE_COMMENT"] + [re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper() for name in _TOUCH_EVENTS])
+_EVENT_ACTORS = " ".join(f"... on {name} {{ createdAt actor {{ __typename login }} }}" for name in _TOUCH_EVENTS)
+_TOUCHES = (
+    "createdAt author { __typename login } lastEditedAt editor { __typename login } "
+    f"timelineItems(last: {TIMELINE_WINDOW}, itemTypes: [{_ITEM_TYPES}]) {{ totalCount nodes {{ __typename "
+    "... on IssueComment { createdAt lastEditedAt author { __typename login } editor { __typename login } } "
+    f"{_EVENT_ACTORS} }} }}"
+)
+_TOUCHES_QUERY = f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ __typename ... on Issue {{ id {_TOUCHES} }} }} }}"
+
 _PROJECT_QUERY = """
 query($login: String!, $number: Int!, $after: String) {
   %(owner)s(login: $login) {
@@ -79,6 +102,7 @@ query($login: String!, $number: Int!, $after: String) {
               repository { nameWithOwner }
               labels(first: 50) { nodes { name } }
               assignees(first: 5) { nodes { login } }
+              %(touches)s
             }
             ... on PullRequest { number url }
           }
@@ -171,6 +195,7 @@ class GithubSource:
         self.clock = clock
         self.n_requests = 0
         self.finished: list[BacklogItem] = []  # done project items in an iteration, for the velocity
+        self.touches_unavailable = False  # GitHub would not say who last updated issues: not asked again
         self._requester = None
 
     # -- requests ---------------------------------------------------------------------------------------
@@ -323,15 +348,53 @@ class GithubSource:
             )
             if not isinstance(data, list):
                 raise BacklogHealthError(f"GitHub answered the issue list of {owner_repo} with something else")
+            touched = self._people_touched(data)
             for raw in data:
-                yield raw, self._issue_item
+                yield raw, partial(self._issue_item, touched=touched.get(_node_of(raw)))
             done += len(data)
             if self.progress:
                 self.progress(done, None)
             # NOTE: the next link is absolute and carries its query; the requester accepts it as is.
             url, params = _next_link(headers), None
 
-    def _issue_item(self, raw: dict[str, Any], rank: int) -> BacklogItem | None:
+    def _people_touched(self, page: list[Any]) -> dict[str, datetime]:
+        """When a person last touched each issue of a REST page (one GraphQL request), by node id.
+
+        The REST list's `updated_at` moves for bots too (a stale bot's comment looks like fresh work); without this
+        an issue's staleness falls back to it, said once.
+        """
+        ids = [
+            node
+            for raw in page
+            if isinstance(raw, dict) and "pull_request" not in raw and (node := _node_of(raw)) is not None
+        ]
+        if not ids or self.touches_unavailable:
+            return {}
+        body = {"query": _TOUCHES_QUERY, "variables": {"ids": ids}}
+        try:
+            _, data = self._call(
+                "the issue timelines",
+                lambda: self.requester.requestJsonAndCheck("POST", self.requester.graphql_url, input=body),
+            )
+        except BacklogHealthError as error:
+            data = {"errors": [{"message": str(error)}]}
+        nodes = ((data or {}).get("data") or {}).get("nodes")
+        if not isinstance(nodes, list):
+            self.touches_unavailable = True
+            message = str(((data or {}).get("errors") or [{}])[0].get("message", ""))[:150]
+            self.notify(
+                "GitHub did not say who last updated the issues"
+                + (f" ({message})" if message else "")
+                + "; staleness counts updates by bots too"
+            )
+            return {}
+        return {
+            node["id"]: when
+            for node in nodes
+            if isinstance(node, dict) and isinstance(node.get("id"), str) and (when := people_touched(node))
+        }
+
+    def _issue_item(self, raw: dict[str, Any], rank: int, touched: datetime | None = None) -> BacklogItem | None:
         """A REST issue as a BacklogItem; None for a pull request."""
         html_url = str(raw.get("html_url") or "")
         # NOTE: pull requests come in the same list; tell them apart by the data, never by a request.
@@ -357,6 +420,7 @@ class GithubSource:
             sprint=milestone.get("title") if isinstance(milestone, dict) else None,
             created=_date(raw.get("created_at")),
             updated=_date(raw.get("updated_at")),
+            touched=touched,
             url=html_url or None,
             assignee=assignees[0] if assignees else None,
             n_subtasks=sub_issues.get("total") if isinstance(sub_issues.get("total"), int) else None,
@@ -399,7 +463,7 @@ class GithubSource:
 
     def _project_page(self, kind: str, login: str, number: int, after: str | None) -> dict[str, Any] | None:
         """One page of project items; None when the owner is not of this kind."""
-        query = _PROJECT_QUERY % {"owner": kind, "page": PAGE_SIZE}
+        query = _PROJECT_QUERY % {"owner": kind, "page": PAGE_SIZE, "touches": _TOUCHES}
         body = {"query": query, "variables": {"login": login, "number": number, "after": after}}
         _, data = self._call(
             "the project query",
@@ -488,9 +552,49 @@ class GithubSource:
             sprint=values.get(names["iteration"]) if isinstance(values.get(names["iteration"]), str) else None,
             created=_date(content.get("createdAt")),
             updated=_date(content.get("updatedAt")),
+            touched=people_touched(content) if kind == "Issue" else None,
             url=content.get("url"),
             assignee=assignees[0] if assignees else None,
         )
+
+
+_BOT_LOGIN = re.compile(r"\[bot\]$|(?:^|[-_])bot(?:$|[-_])|^github-actions$", re.IGNORECASE)
+
+
+def _is_bot(actor: Any) -> bool:
+    """Whether a GitHub actor is an app or a bot account (GraphQL says Bot; bot users give it away by name)."""
+    if not isinstance(actor, dict):
+        return False
+    return actor.get("__typename") == "Bot" or bool(_BOT_LOGIN.search(str(actor.get("login") or "")))
+
+
+def people_touched(issue: Mapping[str, Any]) -> datetime | None:
+    """The last time a person touched an issue (GraphQL, with the timeline fields queried); None without them.
+
+    Counted: its creation, body edits, comments and comment edits, labels, assignees, title, milestone and
+    reopening by people. An issue only bots touched since its creation (or, past the timeline window, whose last
+    events are all bots') was last touched by a person when it was created.
+    """
+    timeline = issue.get("timelineItems")
+    if not isinstance(timeline, dict) or not isinstance(timeline.get("nodes"), list):
+        return None
+    created = _date(issue.get("createdAt"))
+    times = [created] if created else []
+    if not _is_bot(issue.get("editor")) and issue.get("editor"):
+        times.append(_date(issue.get("lastEditedAt")))
+    for node in timeline["nodes"]:
+        if not isinstance(node, dict):
+            continue
+        if not _is_bot(node.get("actor") or node.get("author")):
+            times.append(_date(node.get("createdAt")))
+        if node.get("editor") and not _is_bot(node.get("editor")):
+            times.append(_date(node.get("lastEditedAt")))
+    known = [when for when in times if when is not None]
+    return max(known) if known else None
+
+
+def _node_of(raw: Any) -> str | None:
+    return raw.get("node_id") if isinstance(raw, dict) and isinstance(raw.get("node_id"), str) else None
 
 
 def _raw_key(raw: Any, position: int) -> str:
