@@ -53,6 +53,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             findings TEXT NOT NULL,
             used_at TEXT NOT NULL) WITHOUT ROWID""",
     ),
+    (
+        # 3: fetched backlogs (snapshots.py), so that the next fetch asks the tracker only for what changed
+        """CREATE TABLE snapshots (
+            source TEXT PRIMARY KEY,
+            fetched_at TEXT NOT NULL,
+            full_at TEXT NOT NULL,
+            info TEXT NOT NULL) WITHOUT ROWID""",
+        """CREATE TABLE snapshot_items (
+            source TEXT NOT NULL,
+            key TEXT NOT NULL,
+            item TEXT NOT NULL,
+            PRIMARY KEY (source, key)) WITHOUT ROWID""",
+    ),
 )
 CACHE_LIMIT = 200_000  # entries kept; the least recently used go first
 
