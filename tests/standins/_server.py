@@ -26,11 +26,13 @@ class Fault:
     """One failure to inject, consumed by the next request under its path prefix."""
 
     status: int | None = None  # answer this status instead (with `body`, or the site's error body for it)
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # extra headers, on the normal answer too (e.g. Link)
     body: str | None = None
     delay: float = 0.0  # seconds to wait before answering (to exceed a client timeout)
     truncate: bool = False  # send the first half of the normal body, with a matching Content-Length
     reset: bool = False  # drop the connection with a TCP reset, without any response
+    cut: bool = False  # send the headers and half the body, then drop the connection with a TCP reset
+    replay: bool = False  # answer with the last normal answer under the same path prefix (a page served again)
 
 
 class Request(NamedTuple):
@@ -52,6 +54,7 @@ class StandInServer:
         self.requests: list[Request] = []
         self._address = (host, port)
         self._faults: dict[str, list[Fault]] = {prefix: list(faults) for prefix, faults in scenario.faults.items()}
+        self._answers: dict[str, Any] = {}  # path → its last normal reply, latest last, for Fault(replay=True)
         self._lock = threading.Lock()
         self._server: _Server | None = None
 
@@ -93,10 +96,21 @@ class StandInServer:
         with self._lock:
             self._faults.setdefault(path_prefix, []).extend(faults)
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, path: str) -> tuple[str, Fault]:
+        """The next fault queued under the longest prefix of path, with that prefix ("" and no fault: none)."""
         with self._lock:
             prefixes = sorted((p for p, queue in self._faults.items() if queue and path.startswith(p)), key=len)
-            return self._faults[prefixes[-1]].pop(0) if prefixes else None
+            return (prefixes[-1], self._faults[prefixes[-1]].pop(0)) if prefixes else ("", Fault())
+
+    def _remember(self, path: str, reply: Any) -> None:
+        with self._lock:
+            self._answers.pop(path, None)
+            self._answers[path] = reply
+
+    def _last_answer(self, prefix: str) -> Any | None:
+        """The last normal answer to a request under prefix."""
+        with self._lock:
+            return next((reply for path, reply in reversed(self._answers.items()) if path.startswith(prefix)), None)
 
 
 class _Server(ThreadingHTTPServer):
@@ -165,28 +179,40 @@ class StandInHandler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query, keep_blank_values=True)
         body = parse_body(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
         standin.requests.append(Request(self.command, parts.path, query, body))
-        fault = standin._take_fault(parts.path) or Fault()
+        prefix, fault = standin._take_fault(parts.path)
         time.sleep(fault.delay)
-        if fault.reset:  # SO_LINGER 0: closing sends RST instead of FIN
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
+        if fault.reset:
+            self._reset()
             return
         if fault.status:
             reply = self._fault_reply(fault, parts.path)
         else:
-            reply = self._answer(parts.path, parts.query, query, body)
+            replayed = standin._last_answer(prefix) if fault.replay else None
+            reply = replayed or self._answer(parts.path, parts.query, query, body)
+            if not replayed:
+                standin._remember(parts.path, reply)
+            if fault.headers:
+                reply = reply._replace(headers={**(reply.headers or {}), **fault.headers})
         if fault.truncate:
             reply = reply._replace(body=reply.body[: max(1, len(reply.body) // 2)])
-        self._write(reply)
+        self._write(reply, cut=fault.cut)
 
-    def _write(self, reply: Any) -> None:
+    def _reset(self) -> None:
+        """Drop the connection: SO_LINGER 0 makes closing send RST instead of FIN."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+
+    def _write(self, reply: Any, cut: bool = False) -> None:
         try:
             self.send_response(reply.status)
             for name, value in self._headers(reply).items():
                 self.send_header(name, value)
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(reply.body)
+                self.wfile.write(reply.body[: len(reply.body) // 2] if cut else reply.body)
+            if cut:
+                self.wfile.flush()
+                self._reset()
         except OSError:  # the client gave up (timeout) or reset
             self.close_connection = True
 

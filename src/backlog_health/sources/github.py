@@ -23,7 +23,7 @@ from backlog_health.planning import derived_velocity
 from backlog_health.sources import Loaded
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.markup import markdown_to_text
-from backlog_health.sources.retry import Retrier
+from backlog_health.sources.retry import PageGuard, Retrier
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class GithubSource:
                 auth=Auth.Token(self.token),
                 base_url=self.api_url,
                 per_page=PAGE_SIZE,
-                timeout=int(self.query.timeout),
+                timeout=max(1, round(self.query.timeout)),  # NOTE: PyGithub takes whole seconds; 0.5 must not become 0
                 retry=None,  # NOTE: retries are ours: bounded, announced, capped by max_wait
                 seconds_between_requests=None,  # NOTE: no fixed delay between requests: GraphQL reads are
                 seconds_between_writes=None,  # POSTs, which PyGithub would otherwise space a second apart
@@ -341,13 +341,15 @@ class GithubSource:
         if self.query.milestone:
             params["milestone"] = self.query.milestone
         url: str | None = f"/repos/{owner_repo}/issues"
-        done = 0
+        done, guard = 0, PageGuard("GitHub", "the issue list", "issues")
         while url:
             headers, data = self._call(
                 "the issue list", lambda url=url, params=params: self.requester.requestJsonAndCheck("GET", url, params)
             )
             if not isinstance(data, list):
                 raise BacklogHealthError(f"GitHub answered the issue list of {owner_repo} with something else")
+            # NOTE: a Link header that points back to an earlier page would otherwise be followed forever.
+            guard.check((raw.get("number") for raw in data if isinstance(raw, dict)), _next_link(headers))
             touched = self._people_touched(data)
             for raw in data:
                 yield raw, partial(self._issue_item, touched=touched.get(_node_of(raw)))
@@ -434,7 +436,8 @@ class GithubSource:
         if not match:
             raise InputError(f"--github-project {self.query.project}: give the project as OWNER/NUMBER")
         login, number = match.group(1), int(match.group(2))
-        owner_kind, after, seen, done = None, None, set(), 0
+        owner_kind, after, done = None, None, 0
+        guard = PageGuard("GitHub", "the project items", "items")
         while True:
             for kind in (owner_kind,) if owner_kind else ("organization", "user"):
                 project = self._project_page(kind, login, number, after)
@@ -448,18 +451,16 @@ class GithubSource:
                 )
             items = project.get("items") or {}
             nodes = items.get("nodes") or []
+            info = items.get("pageInfo") or {}
+            after = info.get("endCursor")
+            guard.check((node.get("id") for node in nodes if isinstance(node, dict)), after)
             for node in nodes:
                 yield node, self._project_item
             done += len(nodes)
             if self.progress:
                 self.progress(done, None)
-            info = items.get("pageInfo") or {}
-            after = info.get("endCursor")
             if not info.get("hasNextPage") or not after or not nodes:
                 return
-            if after in seen:
-                raise BacklogHealthError("GitHub repeated a page cursor; stopped to avoid an endless loop")
-            seen.add(after)
 
     def _project_page(self, kind: str, login: str, number: int, after: str | None) -> dict[str, Any] | None:
         """One page of project items; None when the owner is not of this kind."""

@@ -23,7 +23,7 @@ from backlog_health.planning import MIN_VELOCITY_SPRINTS, N_VELOCITY_SPRINTS
 from backlog_health.sources import Loaded
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.markup import adf_to_text, wiki_to_text
-from backlog_health.sources.retry import Retrier
+from backlog_health.sources.retry import PageGuard, Retrier
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +398,7 @@ class JiraSource:
             total = count.get("count") if isinstance(count, dict) else None
         except BacklogHealthError as error:  # NOTE: the count only feeds the progress display
             log.debug("no approximate count: %s", error)
-        token, seen, done = None, set(), 0
+        token, guard, done = None, PageGuard("Jira", "the issue search", "issues"), 0
         while True:
             page = self._call(
                 "the issue search",
@@ -414,18 +414,16 @@ class JiraSource:
             if not isinstance(page, dict):
                 raise BacklogHealthError("Jira's search answered nothing; is this a Jira Cloud site?")
             issues = page.get("issues") or []
+            token = page.get("nextPageToken")
+            guard.check(_keys(issues), token)
             yield from issues
             done += len(issues)
             self._report(done, total)
-            token = page.get("nextPageToken")
             if page.get("isLast", not token) or not token or not issues:
                 return
-            if token in seen:
-                raise BacklogHealthError("Jira repeated a page token; stopped to avoid an endless loop")
-            seen.add(token)
 
     def _dc_pages(self, client, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
-        start = 0
+        start, guard = 0, PageGuard("Jira", "the issue search", "issues")
         while True:
             page = self._call(
                 "the issue search",
@@ -435,6 +433,7 @@ class JiraSource:
             )
             issues = page.get("issues") or []
             total = page.get("total")
+            guard.check(_keys(issues))  # NOTE: a server that ignores startAt would serve its first page forever
             yield from issues
             # NOTE: a server may cap maxResults below what was asked: advance by what came back.
             start += len(issues)
@@ -445,6 +444,11 @@ class JiraSource:
     def _report(self, done: int, total: int | None) -> None:
         if self.progress:
             self.progress(done, total)
+
+
+def _keys(issues: list[Any]) -> list[Any]:
+    """The keys (else ids) of a search page's issues."""
+    return [issue.get("key") or issue.get("id") for issue in issues if isinstance(issue, dict)]
 
 
 def _jira_messages(response) -> str:

@@ -1,8 +1,9 @@
-"""One retry policy for every tracker: bounded, announced, honouring the tracker's own waits."""
+"""One retry policy for every tracker: bounded, announced, honouring the tracker's own waits; and one guard
+against paging that goes round in circles."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +33,8 @@ class Retrier:
         status_of: Callable[[Any], Any],
     ) -> Any:
         """The request's result; an error that cannot be retried becomes one clear line (BacklogHealthError)."""
+        from requests.exceptions import ChunkedEncodingError, Timeout
         from requests.exceptions import ConnectionError as RequestsConnectionError
-        from requests.exceptions import Timeout
 
         for attempt in range(self.max_retries + 1):
             last = attempt >= self.max_retries
@@ -48,9 +49,16 @@ class Retrier:
                     f"({attempt + 1} of {self.max_retries})"
                 )
                 self.sleep(wait)
-            except (RequestsConnectionError, Timeout) as error:
+            # NOTE: ChunkedEncodingError is a connection dropped in the middle of an answer.
+            except (RequestsConnectionError, Timeout, ChunkedEncodingError) as error:
                 if attempt >= min(MAX_NETWORK_RETRIES, self.max_retries):
-                    reason = "timed out" if isinstance(error, Timeout) else "connection failed"
+                    reason = (
+                        "timed out"
+                        if isinstance(error, Timeout)
+                        else "connection broken mid-answer"
+                        if isinstance(error, ChunkedEncodingError)
+                        else "connection failed"
+                    )
                     raise BacklogHealthError(f"cannot reach {self.service} ({reason}); {self.unreachable}") from None
                 self.notify(f"cannot reach {self.service} for {what} ({type(error).__name__}); retrying")
                 self.sleep(1.0 + attempt)
@@ -62,3 +70,33 @@ class Retrier:
                 self.notify(f"{self.service} sent a broken answer to {what}; retrying")
                 self.sleep(1.0 + attempt)
         raise AssertionError("unreachable")
+
+
+class PageGuard:
+    """Ends paging that goes round in circles: a page whose items all came before, or a next-page cursor (token,
+    Link URL) that was already followed. Without it a tracker that repeats a page would be read forever."""
+
+    def __init__(self, service: str, what: str, unit: str = "items"):
+        self.service = service  # "Jira", "GitHub": how messages name the tracker
+        self.what = what  # what is paged, e.g. "the issue search"
+        self.unit = unit  # what a page holds, e.g. "issues"
+        self.n_pages = 0
+        self._keys: set[str] = set()
+        self._cursors: set[str] = set()
+
+    def check(self, keys: Iterable[object], next_cursor: str | None = None) -> None:
+        """Accept one page (the keys of its items, the cursor of the page after it) or end the run."""
+        self.n_pages += 1
+        page = {str(key) for key in keys if key is not None}
+        if page and page <= self._keys:
+            repeated = f"a page of {self.unit} already read"
+        elif next_cursor is not None and next_cursor in self._cursors:
+            repeated = "a link to a page already read"
+        else:
+            self._keys |= page
+            if next_cursor is not None:
+                self._cursors.add(next_cursor)
+            return
+        raise BacklogHealthError(
+            f"{self.service} repeated {repeated} (page {self.n_pages} of {self.what}); stopped to avoid an endless loop"
+        )
