@@ -23,7 +23,7 @@ from backlog_health.planning import derived_velocity
 from backlog_health.sources import Loaded
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.markup import markdown_to_text
-from backlog_health.sources.retry import PageGuard, Retrier
+from backlog_health.sources.retry import PageGuard, Retrier, timeouts
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +206,7 @@ class GithubSource:
         if self._requester is None:
             import github
             from github import Auth, Github
+            from github.Requester import Requester
 
             # NOTE: importing PyGithub attaches an INFO handler to stderr; keep its chatter to warnings.
             github.set_log_level(logging.WARNING)
@@ -213,12 +214,13 @@ class GithubSource:
                 auth=Auth.Token(self.token),
                 base_url=self.api_url,
                 per_page=PAGE_SIZE,
-                timeout=max(1, round(self.query.timeout)),  # NOTE: PyGithub takes whole seconds; 0.5 must not become 0
                 retry=None,  # NOTE: retries are ours: bounded, announced, capped by max_wait
                 seconds_between_requests=None,  # NOTE: no fixed delay between requests: GraphQL reads are
                 seconds_between_writes=None,  # POSTs, which PyGithub would otherwise space a second apart
             )
-            self._requester = client.requester
+            # NOTE: Github() takes one whole number of seconds; its Requester hands any requests timeout on, so an
+            # unreachable site fails after the short connect timeout and the read timeout is the configured one.
+            self._requester = Requester(**{**client.requester.kwargs, "timeout": timeouts(self.query.timeout)})
         return self._requester
 
     def _call(self, what: str, request: Callable[[], Any]) -> Any:

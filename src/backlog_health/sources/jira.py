@@ -23,7 +23,7 @@ from backlog_health.planning import MIN_VELOCITY_SPRINTS, N_VELOCITY_SPRINTS
 from backlog_health.sources import Loaded
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.markup import adf_to_text, wiki_to_text
-from backlog_health.sources.retry import PageGuard, Retrier
+from backlog_health.sources.retry import PageGuard, Retrier, timeouts
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ class JiraSource:
             options={"rest_api_version": api_version, "check_update": False, "agile_rest_path": "agile"},
             get_server_info=False,
             max_retries=0,  # NOTE: retries are ours: bounded, visible, and honouring Retry-After
-            timeout=(min(10.0, self.query.timeout), self.query.timeout),
+            timeout=timeouts(self.query.timeout),
             **self.credentials.auth(deployment),
         )
         client._session.hooks["response"].append(self._count)

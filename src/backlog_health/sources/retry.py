@@ -11,6 +11,14 @@ from backlog_health.errors import BacklogHealthError
 
 # NOTE: a network that is down should end the run in well under half a minute, not after minutes of backoff.
 MAX_NETWORK_RETRIES = 2
+# NOTE: a reachable site accepts a connection in well under a second; a site behind a firewall that drops packets
+# never does, and each attempt on it costs this long (three attempts and the pauses between them: 18 s).
+CONNECT_TIMEOUT = 5.0
+
+
+def timeouts(seconds: float) -> tuple[float, float]:
+    """The (connect, read) timeouts of requests for a configured timeout per request."""
+    return min(CONNECT_TIMEOUT, seconds), seconds
 
 
 @dataclass(frozen=True)
