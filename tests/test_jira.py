@@ -352,7 +352,7 @@ def test_malformed_issues_are_skipped_not_fatal(monkeypatch):
     monkeypatch.setattr(
         source,
         "_cloud_pages",
-        lambda client, jql, fields: iter(
+        lambda client, jql, fields, count=True: iter(
             [
                 {"key": "A-1", "fields": {"summary": "ok"}},
                 "not an issue",

@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -199,22 +200,48 @@ class RunOptions:
         return {"html": self.html_path, "json": self.json_path, "markdown": self.markdown_path}
 
 
-def _run(load: Callable[[Config], Loaded], options: RunOptions, snapshot: str | None = None) -> list[str]:
+# A loader reads the backlog; for a tracker it may also return what keeps the fetch for the next run's
+# incremental fetch, to be called once the run has succeeded.
+Keeper = Callable[[sqlite3.Connection], None]
+Loader = Callable[[Config, sqlite3.Connection | None], tuple[Loaded, Keeper | None]]
+
+
+def _run(load: Loader, options: RunOptions, snapshot: str | None = None) -> list[str]:
     """Check the outputs, load, analyze, write the reports and the summary; exit 1 on a failed threshold."""
     _setup_logging(options.debug)
     config = _config(options.config_path, options.fail_under, options.fail_on)
     wanted = _destinations(options.outputs)
     if snapshot:
         check_destination(snapshot)
-    loaded = load(config)
+    history_path = None if options.no_history else options.history_path or config.history
+    # NOTE: an existing history holds the last fetch; a new one is made only once the fetch has succeeded.
+    exists = history_path is not None and Path(history_path).exists()
+    connection = history.connect(Path(history_path)) if exists else None
+    try:
+        loaded, keep_fetch = load(config, connection)
+        if connection is None and history_path is not None:
+            connection = history.connect(Path(history_path))
+        return _analyze_and_report(loaded, keep_fetch, options, config, wanted, connection, snapshot)
+    finally:
+        if connection is not None:
+            connection.close()
+
+
+def _analyze_and_report(
+    loaded: Loaded,
+    keep_fetch: Keeper | None,
+    options: RunOptions,
+    config: Config,
+    wanted: dict[str, str],
+    connection: sqlite3.Connection | None,
+    snapshot: str | None,
+) -> list[str]:
     if snapshot:
         from backlog_health.sources.snapshot import snapshot_text
 
         write_text(snapshot_text(loaded), snapshot)
         if not options.quiet:
             click.echo(f"snapshot written: {snapshot} ({len(loaded.items)} items)", err=True)
-    history_path = None if options.no_history else options.history_path or config.history
-    connection = history.connect(Path(history_path)) if history_path is not None else None
     # NOTE: the analysis cache lives beside the history: unchanged items are not parsed or checked again.
     store = history.CacheStore(connection) if connection is not None else None
     result = analyze(
@@ -225,8 +252,9 @@ def _run(load: Callable[[Config], Loaded], options: RunOptions, snapshot: str | 
     # NOTE: the run enters the history only once its reports are written: a failed run changes nothing.
     written = _write_outputs(result, wanted)
     if connection is not None:
+        if keep_fetch is not None:
+            keep_fetch(connection)
         history.record(connection, result)
-        connection.close()
     if not options.quiet:
         for line in summary_lines(result):
             click.echo(line, err=True)
@@ -306,6 +334,11 @@ def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--github", "github_repo", metavar="OWNER/REPO", help="A GitHub repository's issues."),
         click.option(
+            "--full-refresh",
+            is_flag=True,
+            help="Fetch the whole backlog again instead of only what changed since the last run.",
+        ),
+        click.option(
             "--save-snapshot",
             metavar="FILE.json",
             help="Also save the fetched items as JSON, to analyze again offline.",
@@ -339,15 +372,32 @@ def _fetch_progress(quiet: bool, what: str) -> Callable[[int, int | None], None]
     return show
 
 
-def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool) -> Callable[[Config], Loaded]:
-    """Load from a tracker with progress and retry messages on stderr; --debug logs the request count."""
+def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool, full_refresh: bool) -> Loader:
+    """Load from a tracker with progress and retry messages on stderr; --debug logs the request count.
 
-    def load(config: Config) -> Loaded:
+    With a history database, the fetch is incremental where the source allows: the backlog fetched last time is
+    the baseline, and this fetch is kept as the next one's once the run succeeds.
+    """
+    from backlog_health.sources.incremental import SnapshotStore, now_utc
+
+    def load(config: Config, connection: sqlite3.Connection | None) -> tuple[Loaded, Keeper | None]:
         notify = (lambda message: None) if quiet else (lambda message: click.echo(f"{name}: {message}", err=True))
         source = source_class(query(config), progress=_fetch_progress(quiet, name), notify=notify)
-        loaded = source.load()
+        if not (config.incremental and getattr(source, "incremental", True)):
+            loaded = source.load()
+            logging.getLogger(__name__).debug("%s: %d requests", name, source.n_requests)
+            return loaded, None
+        started = now_utc()
+        baseline = None
+        if connection is not None and not full_refresh:
+            baseline = SnapshotStore(connection, source.fetch_key).baseline(started, config.full_refresh_days)
+        loaded = source.load(baseline=baseline)
         logging.getLogger(__name__).debug("%s: %d requests", name, source.n_requests)
-        return loaded
+
+        def keep(connection: sqlite3.Connection) -> None:
+            SnapshotStore(connection, source.fetch_key).save(loaded, started, baseline, source.fresh or ())
+
+        return loaded, keep
 
     return load
 
@@ -367,6 +417,7 @@ def analyze_command(
     jira_board: int | None,
     jira_deployment: str | None,
     save_snapshot: str | None,
+    full_refresh: bool,
     **options: Any,
 ) -> None:
     """Analyze a backlog (a file, or a Jira query) and write reports.
@@ -409,7 +460,7 @@ def analyze_command(
     if len(chosen) > 1:
         raise InputError(f"give one source, not {' and '.join(chosen)}")
     if path is not None:
-        _run(lambda config: load_file(path), run_options, save_snapshot)
+        _run(lambda config, connection: (load_file(path), None), run_options, save_snapshot)
         return
     config = _config(run_options.config_path)
     if not jira_wanted and not github_wanted:
@@ -428,10 +479,15 @@ def analyze_command(
             GithubSource,
             lambda config: GithubQuery.from_settings(config.github, github_flags),
             run_options.quiet,
+            full_refresh,
         )
     else:
         loader = _tracker_loader(
-            "jira", JiraSource, lambda config: JiraQuery.from_settings(config.jira, jira_flags), run_options.quiet
+            "jira",
+            JiraSource,
+            lambda config: JiraQuery.from_settings(config.jira, jira_flags),
+            run_options.quiet,
+            full_refresh,
         )
     _run(loader, run_options, save_snapshot)
 
@@ -445,7 +501,7 @@ def demo_command(**options: Any) -> None:
     from backlog_health.sources.sample import load_sample
 
     run_options = RunOptions(**options)
-    written = _run(lambda config: load_sample(), run_options)
+    written = _run(lambda config, connection: (load_sample(), None), run_options)
     if not run_options.quiet:
         for path in written:
             click.echo(Path(path).resolve())

@@ -35,6 +35,7 @@ _TOP_KEYS = {
     "github",
     "planning",
     "history",
+    "fetch",
     "readiness",
     "suppressions",
     "scoring",
@@ -46,6 +47,7 @@ _METRIC_KEYS = {
     "top_priorities": list,
     "priority_inflation": (int, float),
 }
+_FETCH_KEYS = {"incremental": bool, "full_refresh_days": (int, float)}
 _PLANNING_KEYS = {"items": int, "sprints": (int, float), "velocity": (int, float)}
 _READINESS_KEYS = {"checks": list, "max_estimate": (int, float), "stale_days": int, "types": list, "labels": list}
 _NLP_KEYS = {"model", "batch_size"}
@@ -97,6 +99,8 @@ class Config:
     planning_sprints: float = 2  # sprints to look ahead
     velocity: float | None = None  # estimate points the team finishes per sprint
     history: Path | None = None  # run history database (SQLite); None: no history
+    incremental: bool = True  # fetch only what changed since the last run, where the tracker allows
+    full_refresh_days: float = 30  # a stored backlog older than this is fetched again in full
     readiness: Readiness = field(default_factory=Readiness)  # the Definition of Ready
     scoring: Scoring = field(default_factory=Scoring)  # item scores and the backlog health score
     metric_settings: Mapping[str, Any] = field(default_factory=dict)  # [metrics] settings (MetricSettings fields)
@@ -177,6 +181,13 @@ def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> 
             # NOTE: the packaged default is relative to where the tool runs; a project's, to its config file.
             packaged = base == data_file("defaults.toml").parent
             changes["history"] = Path(value) if packaged or Path(value).is_absolute() else base / value
+    if "fetch" in data:
+        for key, value in _table(
+            origin, "fetch", data["fetch"], _FETCH_KEYS, "of another type (see the README)"
+        ).items():
+            if key == "full_refresh_days" and value <= 0:
+                raise ConfigError(f"{origin}: 'fetch.full_refresh_days' must be a positive number of days")
+            changes[key] = value
     if "jira" in data:
         changes["jira"] = MappingProxyType({**config.jira, **_jira_settings(data["jira"], origin)})
     if "github" in data:

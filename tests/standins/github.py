@@ -195,6 +195,10 @@ class GitHubStandIn(StandInServer):
         super().__init__(scenario or Scenario(), port, host)
         self._site = _Site(self)
 
+    def reload(self) -> None:
+        """Serve the scenario's issues again after a test changed them (edited, added or removed issues)."""
+        self._site = _Site(self)
+
     @property
     def api_url(self) -> str:
         """The REST base URL, PyGithub's base_url: the root, or {url}/api/v3 on Enterprise."""

@@ -8,7 +8,8 @@ Record vcrpy cassettes of a connector's HTTP exchanges against it, and provoke t
 Shapes follow the real payloads in ../shared/data/api_payloads/jira (see jira_data.py). JQL: AND, OR, NOT and
 parentheses over =, !=, in, not in on project, statusCategory, status, issuetype, key, priority, labels, component,
 parent, "Epic Link", filter, resolution (Unresolved) and sprint (openSprints(), closedSprints(), futureSprints()),
-and `is [not] EMPTY` on any field; any other clause, and any query the small reader cannot parse, counts as
+>=, >, <=, < on created and updated (absolute dates in UTC, or relative like "-2d"), and `is [not] EMPTY` on any
+field; any other clause, and any query the small reader cannot parse, counts as
 "maybe" and keeps the issue (a superset comes back). `ORDER BY` is ignored: issues
 always come in rank order. Nothing is logged; the Authorization header is never recorded nor echoed.
 """
@@ -22,6 +23,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -132,6 +134,10 @@ class JiraStandIn(StandInServer):
 
     def __init__(self, scenario: Scenario | None = None, port: int = 0, host: str = "127.0.0.1"):
         super().__init__(scenario or Scenario(), port, host)
+        self._site = _Site(self)
+
+    def reload(self) -> None:
+        """Serve the scenario's issues again after a test changed them (edited, added or removed issues)."""
         self._site = _Site(self)
 
     @property
@@ -282,6 +288,34 @@ class _Jql:
                 if depth == 0:
                     return [("fn", text.lower())]
         return [_unquote(text)]
+
+
+_DATE_FIELDS = {"updated": "updated", "updateddate": "updated", "created": "created", "createddate": "created"}
+_RELATIVE = re.compile(r"^([-+]?\d+)([mhdw])$")
+
+
+def _compare_date(fields: Json, name: str, op: str, values: list) -> bool | None:
+    """`updated >= "2024-06-01 10:00"` and the like; dates in the account's time zone, which is UTC here."""
+    stamp = fields.get(_DATE_FIELDS.get(name, ""))
+    moment = _jql_date(values[0]) if values and isinstance(values[0], str) else None
+    if not isinstance(stamp, str) or moment is None:
+        return None
+    value = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f%z")
+    return {">=": value >= moment, ">": value > moment, "<=": value <= moment, "<": value < moment}[op]
+
+
+def _jql_date(text: str) -> datetime | None:
+    """A JQL date: "yyyy-MM-dd HH:mm", "yyyy/MM/dd HH:mm", either without the time, or relative ("-90m", "-2d")."""
+    relative = _RELATIVE.match(text.strip())
+    if relative:
+        unit = {"m": 60, "h": 3600, "d": 86400, "w": 604800}[relative.group(2)]
+        return datetime.now(timezone.utc) + timedelta(seconds=int(relative.group(1)) * unit)
+    for pattern in ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d"):
+        try:
+            return datetime.strptime(text.strip(), pattern).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None
 
 
 def _unquote(text: str) -> str:
@@ -615,6 +649,8 @@ class _Site:
                 return None
             empty = self._sprint_ids(issue) == [] if name == "sprint" else issue["fields"].get(fid) in (None, [], "")
             return empty == (op == "is")
+        if op in (">=", ">", "<=", "<"):
+            return _compare_date(issue["fields"], name, op, values)
         if op not in ("=", "!=", "in", "not in"):
             return None
         matched = self._matches(issue, name, {v.lower() if isinstance(v, str) else v for v in values})

@@ -7,21 +7,23 @@ paging), plus at most one more to tell an organisation's project from a user's. 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
 from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, SkippedItem, SourceInfo
 from backlog_health.planning import derived_velocity
-from backlog_health.sources import Loaded
+from backlog_health.sources import Loaded, incremental
 from backlog_health.sources.files import parse_date
+from backlog_health.sources.incremental import Baseline
 from backlog_health.sources.markup import markdown_to_text
 from backlog_health.sources.retry import PageGuard, Retrier, timeouts
 
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.github.com"
 PAGE_SIZE = 100
+SINCE_MARGIN = timedelta(minutes=5)  # NOTE: for the clocks of this machine and GitHub's disagreeing a little
 # Label conventions for estimates and priorities ("size: 5", "estimate/3", "points-8", "priority: high", "P1").
 ESTIMATE_LABEL = r"^(?:size|estimate|est|points?|sp|story[ -]?points?)\s*[:/=_ -]\s*(\d+(?:\.\d+)?)$"
 PRIORITY_LABEL = r"^(?:priority|prio)\s*[:/=_ -]\s*(.+)$|^(p[0-4])$"
@@ -195,6 +198,7 @@ class GithubSource:
         self.clock = clock
         self.n_requests = 0
         self.finished: list[BacklogItem] = []  # done project items in an iteration, for the velocity
+        self.fresh: set[str] | None = None  # after an incremental load: the keys fetched anew
         self.touches_unavailable = False  # GitHub would not say who last updated issues: not asked again
         self._requester = None
 
@@ -282,9 +286,29 @@ class GithubSource:
 
     # -- repository issues ------------------------------------------------------------------------------
 
-    def load(self) -> Loaded:
-        """Fetch the selected backlog."""
-        pages = self._repo_items() if self.query.repo else self._project_items()
+    @property
+    def fetch_key(self) -> str:
+        """What a stored baseline must match to be merged with this query's fetch."""
+        q = self.query
+        return json.dumps(
+            ["github", self.api_url, q.repo, q.state, sorted(q.labels), q.estimate_label, q.priority_label],
+            ensure_ascii=False,
+        )
+
+    @property
+    def incremental(self) -> bool:
+        """Whether a fetch can be limited to what changed: repository issues, not filtered by milestone.
+
+        Projects v2 cannot list items by update time; a milestone filter would hide issues that left it.
+        """
+        return bool(self.query.repo) and not self.query.milestone
+
+    def load(self, baseline: Baseline | None = None) -> Loaded:
+        """Fetch the selected backlog; with a baseline (repository issues), only what changed since it."""
+        if not self.incremental:
+            baseline = None
+        since = baseline.fetched_at - SINCE_MARGIN if baseline else None
+        pages = self._repo_items(since) if self.query.repo else self._project_items()
         items, skipped = [], []
         for raw, convert in pages:
             try:
@@ -298,6 +322,8 @@ class GithubSource:
                 continue
             if item is not None:
                 items.append(item)
+        if baseline is not None and since is not None:
+            items, skipped = self._merge(baseline, since, items, skipped)
         log.debug("GitHub: %d requests for %d items", self.n_requests, len(items) + len(skipped))
         fields = {
             "title",
@@ -323,6 +349,29 @@ class GithubSource:
             SourceInfo(kind, location, query, frozenset(fields)), tuple(items), tuple(skipped), velocity=velocity
         )
 
+    def _merge(
+        self, baseline: Baseline, since: datetime, changed: list[BacklogItem], unreadable: list[SkippedItem]
+    ) -> tuple[tuple[BacklogItem, ...], tuple[SkippedItem, ...]]:
+        """The issues updated since the baseline merged into it: those that no longer match the query leave it;
+        the order is GitHub's (newest first)."""
+        wanted = {label.lower() for label in self.query.labels}
+        fresh = {
+            item.key: item
+            for item in changed
+            if self.query.state in ("all", item.status) and wanted <= {label.lower() for label in item.labels}
+        }
+        left = {item.key for item in changed if item.key not in fresh}
+        pool = {**baseline.items, **fresh}
+        keep = [key for key in {*baseline.order, *fresh} if key not in left and key in pool]
+        order = sorted(keep, key=lambda key: _newest_first(pool[key]))
+        self.fresh = set(fresh) | {entry.key for entry in unreadable}
+        items, skipped = incremental.merged(baseline, order, fresh, unreadable)
+        self.notify(
+            f"fetched the changes since {since:%Y-%m-%d %H:%M} UTC: {len(fresh)} updated or new, {len(left)} "
+            f"left the query; {len(items) - len(fresh)} unchanged from the last fetch"
+        )
+        return items, skipped
+
     def _describe(self) -> str:
         if self.query.project:
             return f"project {self.query.project}" + (" (done included)" if self.query.include_done else "")
@@ -333,12 +382,17 @@ class GithubSource:
             parts.append(f"milestone={self.query.milestone}")
         return " ".join(parts)
 
-    def _repo_items(self) -> Iterator[tuple[dict[str, Any], Callable[[dict[str, Any], int], BacklogItem | None]]]:
+    def _repo_items(
+        self, since: datetime | None = None
+    ) -> Iterator[tuple[dict[str, Any], Callable[[dict[str, Any], int], BacklogItem | None]]]:
         owner_repo = self.query.repo or ""
         if not re.fullmatch(r"[\w.-]+/[\w.-]+", owner_repo):
             raise InputError(f"--github {owner_repo}: give the repository as OWNER/REPO")
         params: dict[str, Any] = {"state": self.query.state, "per_page": PAGE_SIZE}
-        if self.query.labels:
+        if since is not None:
+            # NOTE: every issue updated since, closed and unlabelled ones too: they may have left the backlog.
+            params.update(state="all", since=since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        elif self.query.labels:
             params["labels"] = ",".join(self.query.labels)
         if self.query.milestone:
             params["milestone"] = self.query.milestone
@@ -598,6 +652,12 @@ def people_touched(issue: Mapping[str, Any]) -> datetime | None:
 
 def _node_of(raw: Any) -> str | None:
     return raw.get("node_id") if isinstance(raw, dict) and isinstance(raw.get("node_id"), str) else None
+
+
+def _newest_first(item: BacklogItem) -> tuple[float, int]:
+    """GitHub's order of an issue list (newest first), for issues merged from two fetches."""
+    number = int(item.key[1:]) if item.key[1:].isdigit() else 0
+    return (-(item.created.timestamp() if item.created else 0.0), -number)
 
 
 def _raw_key(raw: Any, position: int) -> str:

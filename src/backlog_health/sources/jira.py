@@ -8,26 +8,31 @@ from the search pages: no request per issue.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, Link, SkippedItem, SourceInfo
 from backlog_health.planning import MIN_VELOCITY_SPRINTS, N_VELOCITY_SPRINTS
-from backlog_health.sources import Loaded
+from backlog_health.sources import Loaded, incremental
 from backlog_health.sources.files import parse_date
+from backlog_health.sources.incremental import Baseline
 from backlog_health.sources.markup import adf_to_text, wiki_to_text
 from backlog_health.sources.retry import PageGuard, Retrier, timeouts
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # NOTE: Jira returns at most 100 issues with fields per page, whatever is asked
+KEY_PAGE_SIZE = 5000  # NOTE: Cloud returns up to 5,000 per page when only keys are asked; Data Center caps lower
+# NOTE: JQL reads dates in the account's time zone, unknown here: a day's margin covers every zone.
+JQL_MARGIN = timedelta(days=1)
 DEPLOYMENTS = ("cloud", "datacenter")
 # Field roles discovered by name on each site, in order of preference; config overrides win.
 FIELD_NAMES: dict[str, tuple[str, ...]] = {
@@ -156,6 +161,8 @@ class JiraSource:
         self.sleep = sleep
         self.n_requests = 0
         self.base_url = query.url.rstrip("/")
+        self.fresh: set[str] | None = None  # after an incremental load: the keys fetched anew
+        self._deployment: str | None = None
 
     # -- requests ---------------------------------------------------------------------------------------
 
@@ -240,16 +247,27 @@ class JiraSource:
     # -- the fetch --------------------------------------------------------------------------------------
 
     def deployment(self) -> str:
-        """'cloud' or 'datacenter', from the query or from serverInfo."""
-        if self.query.deployment:
-            return self.query.deployment
-        probe = self._client("2", None)
-        info = self._call("serverInfo", probe.server_info)
-        kind = str((info or {}).get("deploymentType", "")).lower()
-        return "cloud" if kind == "cloud" else "datacenter"
+        """'cloud' or 'datacenter', from the query or from serverInfo (asked once)."""
+        if self._deployment is None:
+            if self.query.deployment:
+                self._deployment = self.query.deployment
+            else:
+                probe = self._client("2", None)
+                info = self._call("serverInfo", probe.server_info)
+                kind = str((info or {}).get("deploymentType", "")).lower()
+                self._deployment = "cloud" if kind == "cloud" else "datacenter"
+        return self._deployment
 
-    def load(self) -> Loaded:
-        """Fetch the selected backlog in rank order."""
+    @property
+    def fetch_key(self) -> str:
+        """What a stored baseline must match to be merged with this query's fetch."""
+        q = self.query
+        return json.dumps(
+            ["jira", self.base_url, q.jql, q.project, q.board, sorted(q.fields.items())], ensure_ascii=False
+        )
+
+    def load(self, baseline: Baseline | None = None) -> Loaded:
+        """Fetch the selected backlog in rank order; with a baseline, only what changed since it was fetched."""
         deployment = self.deployment()
         client = self._client("3" if deployment == "cloud" else "2", deployment)
         field_list = self._call("the field list", client.fields)
@@ -263,19 +281,10 @@ class JiraSource:
         roles = discover_fields(field_list, self.query.fields)
         jql = self._jql(client)
         wanted = [*BASE_FIELDS, *sorted({fid for ids in roles.values() for fid in ids})]
-        pages = self._cloud_pages(client, jql, wanted) if deployment == "cloud" else self._dc_pages(client, jql, wanted)
-        items, skipped = [], []
-        for raw in pages:
-            try:
-                items.append(issue_to_item(raw, roles, self.base_url, rank=len(items) + 1))
-            except Exception as error:  # noqa: BLE001 - one malformed issue never aborts the run
-                key = raw.get("key") if isinstance(raw, dict) else None
-                skipped.append(
-                    SkippedItem(
-                        str(key or f"#{len(items) + len(skipped) + 1}"),
-                        f"malformed issue: {type(error).__name__}: {error}",
-                    )
-                )
+        if baseline is None:
+            items, skipped = self._convert(self._pages(client, jql, wanted), roles)
+        else:
+            items, skipped = self._incremental(client, jql, wanted, roles, baseline)
         log.debug("Jira: %d requests for %d issues", self.n_requests, len(items) + len(skipped))
         fields = {
             "title",
@@ -391,11 +400,107 @@ class JiraSource:
             )
         raise InputError("give --jql, --jira-project or --jira-board with --jira")
 
-    def _cloud_pages(self, client, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+    def _pages(self, client, jql: str, fields: list[str], count: bool = True) -> Iterator[dict[str, Any]]:
+        if self.deployment() == "cloud":
+            return self._cloud_pages(client, jql, fields, count)
+        return self._dc_pages(client, jql, fields)
+
+    def _convert(
+        self, pages: Iterable[dict[str, Any]], roles: Mapping[str, tuple[str, ...]]
+    ) -> tuple[list[BacklogItem], list[SkippedItem]]:
+        items: list[BacklogItem] = []
+        skipped: list[SkippedItem] = []
+        for raw in pages:
+            try:
+                items.append(issue_to_item(raw, roles, self.base_url, rank=len(items) + 1))
+            except Exception as error:  # noqa: BLE001 - one malformed issue never aborts the run
+                key = raw.get("key") if isinstance(raw, dict) else None
+                skipped.append(
+                    SkippedItem(
+                        str(key or f"#{len(items) + len(skipped) + 1}"),
+                        f"malformed issue: {type(error).__name__}: {error}",
+                    )
+                )
+        return items, skipped
+
+    def _incremental(
+        self, client, jql: str, fields: list[str], roles: Mapping[str, tuple[str, ...]], baseline: Baseline
+    ) -> tuple[tuple[BacklogItem, ...], tuple[SkippedItem, ...]]:
+        """The issues updated since the baseline, merged into it in the order the query gives now.
+
+        The order comes from a search for keys only (up to 5,000 per page on Cloud), which also says which issues
+        left the query (done, deleted, moved) and which joined it without an update (fetched by key).
+        """
+        since = baseline.fetched_at - JQL_MARGIN
+        changed, unreadable = self._convert(self._pages(client, since_jql(jql, since), fields, count=False), roles)
+        order = self._keys(client, jql)
+        fresh = {item.key: item for item in changed}
+        joined = incremental.missing(baseline, order, fresh)
+        for start in range(0, len(joined), PAGE_SIZE):
+            chunk = joined[start : start + PAGE_SIZE]
+            more, odd = self._convert(self._pages(client, f"key in ({', '.join(chunk)})", fields, count=False), roles)
+            fresh.update((item.key, item) for item in more)
+            unreadable += odd
+        items, skipped = incremental.merged(baseline, order, fresh, unreadable)
+        self.fresh = set(fresh) | {entry.key for entry in unreadable}
+        left = len(set(baseline.order) - set(order))
+        self.notify(
+            f"fetched the changes since {since:%Y-%m-%d %H:%M} UTC: {len(changed)} updated, {len(joined)} joined "
+            f"the query without an update, {left} left it; {len(items) - len(fresh.keys() & set(order))} "
+            "unchanged from the last fetch"
+        )
+        return items, skipped
+
+    def _keys(self, client, jql: str) -> list[str]:
+        """Every key the query selects, in its order, from searches that return keys only."""
+        keys: list[str] = []
+        guard = PageGuard("Jira", "the key search", "issues")
+        if self.deployment() == "cloud":
+            token = None
+            while True:
+                page = self._call(
+                    "the key search",
+                    # NOTE: not through enhanced_search_issues, which turns "key" into "issuekey": only "id" or
+                    # "key" alone get pages of 5,000.
+                    lambda token=token: client._get_json(
+                        "search/jql",
+                        params={
+                            "jql": jql,
+                            "fields": "key",
+                            "maxResults": KEY_PAGE_SIZE,
+                            **({"nextPageToken": token} if token else {}),
+                        },
+                    ),
+                )
+                issues = (page or {}).get("issues") or []
+                token = (page or {}).get("nextPageToken")
+                guard.check(_keys(issues), token)
+                keys += [str(raw["key"]) for raw in issues if isinstance(raw, dict) and raw.get("key")]
+                if (page or {}).get("isLast", not token) or not token or not issues:
+                    return keys
+        while True:
+            start = len(keys)
+            page = self._call(
+                "the key search",
+                lambda start=start: client.search_issues(
+                    jql, startAt=start, maxResults=KEY_PAGE_SIZE, fields="key", json_result=True
+                ),
+            )
+            issues = (page or {}).get("issues") or []
+            guard.check(_keys(issues))
+            keys += [str(raw["key"]) for raw in issues if isinstance(raw, dict) and raw.get("key")]
+            total = (page or {}).get("total")
+            if not issues or (isinstance(total, int) and len(keys) >= total):
+                return keys
+
+    def _cloud_pages(self, client, jql: str, fields: list[str], count: bool = True) -> Iterator[dict[str, Any]]:
         total = None
         try:
-            count = self._call("the approximate count", lambda: client.approximate_issue_count(jql, json_result=True))
-            total = count.get("count") if isinstance(count, dict) else None
+            if count:
+                answer = self._call(
+                    "the approximate count", lambda: client.approximate_issue_count(jql, json_result=True)
+                )
+                total = answer.get("count") if isinstance(answer, dict) else None
         except BacklogHealthError as error:  # NOTE: the count only feeds the progress display
             log.debug("no approximate count: %s", error)
         token, guard, done = None, PageGuard("Jira", "the issue search", "issues"), 0
@@ -449,6 +554,20 @@ class JiraSource:
 def _keys(issues: list[Any]) -> list[Any]:
     """The keys (else ids) of a search page's issues."""
     return [issue.get("key") or issue.get("id") for issue in issues if isinstance(issue, dict)]
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+_ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
+
+
+def since_jql(jql: str, since: datetime) -> str:
+    """The query restricted to issues updated at or after `since` (minutes), its ORDER BY kept."""
+    blanked = _QUOTED.sub(lambda match: " " * len(match.group()), jql)
+    found = list(_ORDER_BY.finditer(blanked))
+    cut = found[-1].start() if found else len(jql)
+    where, order = jql[:cut].strip(), jql[cut:].strip()
+    stamp = f'updated >= "{since.astimezone(timezone.utc):%Y-%m-%d %H:%M}"'
+    return " ".join(part for part in (f"({where}) AND {stamp}" if where else stamp, order) if part)
 
 
 def _jira_messages(response) -> str:
