@@ -61,6 +61,21 @@ def test_trend_and_new_and_fixed_findings_across_runs(tmp_path):
     assert third.n_new == 0 and third.n_fixed == 0
 
 
+def test_findings_suppressed_or_gone_with_their_item_are_not_fixed(tmp_path):
+    from backlog_health.suppressions import Suppression
+
+    conn = history.connect(tmp_path / "h.sqlite")
+    _record(conn, _run(GOOD, VAGUE, TWO, day=0))
+    # PAN-2's vague wording is now accepted by the team; PAN-3 left the backlog
+    silenced = replace(CONFIG, suppressions=(Suppression("PAN-2", "AM01", "accepted", None, "overrides.toml:1"),))
+    items = (BacklogItem("PAN-1", GOOD, description="Some context."), BacklogItem("PAN-2", VAGUE, description="x"))
+    result = replace(analyze(Loaded(SOURCE, items), silenced), generated_at=START + timedelta(days=7))
+    second = _record(conn, result)
+    assert second.n_suppressed >= 1 and second.n_removed >= 1
+    assert not any(key in ("PAN-2", "PAN-3") and rule in ("AM01", "AT01") for key, rule in second.fixed), second
+    assert second.to_dict()["n_suppressed"] == second.n_suppressed
+
+
 def test_runs_of_other_sources_and_queries_do_not_mix(tmp_path):
     conn = history.connect(tmp_path / "h.sqlite")
     _record(conn, _run(VAGUE))

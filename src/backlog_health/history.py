@@ -79,9 +79,11 @@ class History:
     previous_at: str | None  # when the previous run was made (ISO 8601)
     trend: tuple[tuple[str, int], ...]  # (date, health score), oldest first, this run last
     n_new: int  # findings this run has and the previous one had not
-    n_fixed: int  # findings the previous run had and this one has not
+    n_fixed: int  # findings the previous run had and this one has not, in items still in the backlog, not silenced
     new: tuple[tuple[str, str], ...]  # (item key, rule) of some new findings
     fixed: tuple[tuple[str, str], ...]  # (item key, rule) of some fixed findings
+    n_suppressed: int = 0  # findings of the previous run that a suppression silences now (not fixed)
+    n_removed: int = 0  # findings of the previous run whose items left the backlog (not fixed)
 
     @property
     def delta(self) -> int | None:
@@ -100,6 +102,8 @@ class History:
             "n_fixed": self.n_fixed,
             "new": [{"item": item, "rule": rule} for item, rule in self.new],
             "fixed": [{"item": item, "rule": rule} for item, rule in self.fixed],
+            "n_suppressed": self.n_suppressed,
+            "n_removed": self.n_removed,
         }
 
 
@@ -189,9 +193,26 @@ def compare(conn: sqlite3.Connection, result: RunResult) -> History:
         )
     }
     new = sorted(value for key, value in current.items() if key not in before)
-    fixed = sorted(value for key, value in before.items() if key not in current)
+    gone = {key: value for key, value in before.items() if key not in current}
+    # NOTE: a finding that is gone was fixed only if its item is still there and no suppression silences it now.
+    by_key = {entry.item.key: entry.item for entry in result.items}
+    silenced = {
+        fingerprint(by_key[entry.item], entry.finding) for entry in result.suppressed if entry.item in by_key
+    }
+    removed = [key for key, (item, _) in gone.items() if item not in by_key]
+    suppressed = [key for key in gone if key in silenced]
+    fixed = sorted(value for key, value in gone.items() if key not in silenced and value[0] in by_key)
     return History(
-        n_runs, previous_score, previous_at, trend, len(new), len(fixed), tuple(new[:N_LISTED]), tuple(fixed[:N_LISTED])
+        n_runs,
+        previous_score,
+        previous_at,
+        trend,
+        len(new),
+        len(fixed),
+        tuple(new[:N_LISTED]),
+        tuple(fixed[:N_LISTED]),
+        n_suppressed=len(suppressed),
+        n_removed=len(removed),
     )
 
 

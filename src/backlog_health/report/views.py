@@ -215,6 +215,7 @@ class ReportView:
     n_fixed: int  # findings fixed since the previous run
     new: tuple[tuple[str, str], ...]  # (item key, rule) of some new findings
     fixed: tuple[tuple[str, str], ...]  # (item key, rule) of some fixed findings
+    gone_note: str  # "; 2 now suppressed, 3 gone with their items": findings gone but not fixed, or ""
     has_previous: bool  # the history holds an earlier run of this backlog
     explanation: str  # "72 because item quality is 94 (weight 40%), …"
     metrics: tuple[tuple[str, str, str, str], ...]  # (title, value in words, target in words, status)
@@ -444,6 +445,22 @@ def _metric_rows(metrics: dict) -> tuple[tuple[str, str, str, str], ...]:
     return tuple(rows)
 
 
+def _gone_note(result: RunResult) -> str:
+    """Findings of the previous run that are gone without being fixed, in words."""
+    history = result.history
+    if history is None:
+        return ""
+    parts = [
+        text
+        for count, text in (
+            (history.n_suppressed, f"{history.n_suppressed:,} now suppressed"),
+            (history.n_removed, f"{history.n_removed:,} gone with their items"),
+        )
+        if count
+    ]
+    return "; " + ", ".join(parts) if parts else ""
+
+
 def _change(result: RunResult) -> str:
     """The score's change since the previous run, in words."""
     history = result.history
@@ -578,6 +595,7 @@ def build_view(result: RunResult) -> ReportView:
         n_fixed=result.history.n_fixed if result.history else 0,
         new=result.history.new if result.history else (),
         fixed=result.history.fixed if result.history else (),
+        gone_note=_gone_note(result),
         has_previous=bool(result.history and result.history.previous_score is not None),
         explanation=result.health.explanation if result.health else "",
         metrics=_metric_rows(result.metrics),
