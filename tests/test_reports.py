@@ -126,3 +126,18 @@ def test_markdown_links_only_http_urls(url, expected):
     from backlog_health.report.templating import md_link
 
     assert md_link("X-1", url) == expected
+
+
+def test_planning_checklist_says_which_story_parts_are_there():
+    from backlog_health.report.views import build_view
+
+    items = (
+        BacklogItem("A-1", "As a buyer, I want to save my cart so that I can finish later", rank=1),
+        BacklogItem("A-2", "As a buyer, I want to save my cart", rank=2),
+        BacklogItem("A-3", "Fix the login timeout", type="Bug", rank=3),
+    )
+    view = build_view(analyze(Loaded(SourceInfo("file", "x.csv"), items), load_config(directory=None)))
+    story_form = {card.item.key: next(c for c in card.checks if c.label == "Story form") for card in view.planning}
+    assert (story_form["A-1"].state, story_form["A-1"].detail) == ("ok", "role, need and benefit")
+    assert story_form["A-2"].detail != "role, need and benefit", story_form["A-2"]
+    assert story_form["A-3"].state == "na"

@@ -57,7 +57,7 @@ def test_explanation_names_the_parts_and_the_metrics_off_target():
     state = health([_result(100, True), _result(80, False)], {"ready_depth": WARN, "priority": OK})
     assert state.explanation == (
         "66 because item quality is 90 (weight 40%), 50% of items are ready (weight 40%) and 50% of the backlog "
-        "metrics are within target (weight 20%, off target: ready_depth)"
+        "metrics are within target (weight 20%, off target: ready depth)"
     )
     assert state.to_dict()["off_target"] == ["ready_depth"]
 

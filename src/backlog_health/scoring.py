@@ -85,13 +85,14 @@ class Health:
     @property
     def explanation(self) -> str:
         """'72 because item quality is 94, 45% of items are ready, and 2 of 5 backlog metrics are off target
-        (ready_depth, staleness)'."""
+        (ready depth, staleness)'."""
         parts = [
             f"item quality is {self.quality:.0f} (weight {self.weights['quality']:.0%})",
             f"{self.readiness:.0f}% of items are ready (weight {self.weights['readiness']:.0%})",
         ]
         if self.metrics is not None:
-            off = f", off target: {', '.join(self.off_target)}" if self.off_target else ""
+            names = ", ".join(name.replace("_", " ") for name in self.off_target)
+            off = f", off target: {names}" if self.off_target else ""
             parts.append(
                 f"{self.metrics:.0f}% of the backlog metrics are within target (weight "
                 f"{self.weights['metrics']:.0%}{off})"

@@ -346,11 +346,9 @@ def _check(
     if failed:
         return CheckView(label, "fail", failed[0].message)
     if label == "Story form":
-        return (
-            CheckView(label, "ok", "role, need and benefit")
-            if result.story
-            else CheckView(label, "na", "not written as a user story")
-        )
+        if not result.story:
+            return CheckView(label, "na", "not written as a user story")
+        return CheckView(label, "ok", "role, need and benefit" if result.story.ends else "role and need (no benefit)")
     if label == "Acceptance criteria":
         if result.acceptance_criteria:
             return CheckView(
@@ -441,6 +439,10 @@ def _metric_rows(metrics: dict) -> tuple[tuple[str, str, str, str], ...]:
         shown = "unknown" if number is None else f"{number:g}" + (unit if unit.startswith("%") else f" {unit}")
         if value.get("status") == "unknown" and value.get("reason"):
             shown = f"unknown: {value['reason']}"
+        inflation = value.get("inflation")
+        if isinstance(inflation, dict) and isinstance(inflation.get("value"), (int, float)):
+            # NOTE: the priority metric also warns when too many items share the top priority: say so
+            shown += f", {inflation['value']:g}% at the top priority"
         rows.append((doc.title, shown.strip(), str(doc.threshold).replace("`", ""), value.get("status", "unknown")))
     return tuple(rows)
 
