@@ -72,8 +72,9 @@ def test_markdown_cannot_break_tables_or_inject(result):
     [
         ("a | b", "a \\| b"),
         ("<b>x</b>", "\\<b\\>x\\</b\\>"),
-        ("[x](http://y)", "\\[x\\]\\(http://y\\)"),
-        ("@here", "\\@here"),
+        ("[x](http://y)", "\\[x\\]\\(http:\u200d//y\\)"),  # a zero-width joiner stops GitHub's autolinks
+        ("@here", "@\u200dhere"),  # and its mentions
+        ("see www.evil.example", "see www\u200d.evil.example"),
         ("line\nbreak", "line break"),
         ("*bold* _em_ `code`", "\\*bold\\* \\_em\\_ \\`code\\`"),
         ("a & b", "a &amp; b"),

@@ -10,13 +10,19 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from backlog_health.resources import templates_dir
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~@])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~])")
+# NOTE: GitHub pings "@name" and links "https://…", "www.…" and e-mail addresses in the text that Markdown
+# leaves; backslashes do not stop that. A zero-width joiner after "@", "www" and the scheme's ":" does, and
+# reads the same.
+_ZWJ = "\u200d"
+_AUTOLINK = re.compile(r"(?i)(\bwww)(?=\.)|(:)(?=//)")
 
 
 def md_escape(text: object) -> str:
     """Backlog text made inert in GitHub Markdown: one line, no markup, links, mentions or HTML."""
     value = " ".join(str(text or "").split())
-    value = value.replace("&", "&amp;")
+    value = value.replace("&", "&amp;").replace("@", "@" + _ZWJ)
+    value = _AUTOLINK.sub(lambda match: match.group() + _ZWJ, value)
     return _MD_SPECIAL.sub(r"\\\1", value)
 
 
