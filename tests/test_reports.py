@@ -137,8 +137,11 @@ def test_planning_checklist_says_which_story_parts_are_there():
         BacklogItem("A-2", "As a buyer, I want to save my cart", rank=2),
         BacklogItem("A-3", "Fix the login timeout", type="Bug", rank=3),
     )
-    view = build_view(analyze(Loaded(SourceInfo("file", "x.csv"), items), load_config(directory=None)))
+    view_result = analyze(Loaded(SourceInfo("file", "x.csv"), items), load_config(directory=None))
+    view = build_view(view_result)
     story_form = {card.item.key: next(c for c in card.checks if c.label == "Story form") for card in view.planning}
     assert (story_form["A-1"].state, story_form["A-1"].detail) == ("ok", "role, need and benefit")
     assert story_form["A-2"].detail != "role, need and benefit", story_form["A-2"]
     assert story_form["A-3"].state == "na"
+    ready = sum(r.ready for r in view_result.items if r.story is not None)
+    assert view.stories_ready == f"user stories: {ready} of 2 ready", "stories are not hidden among bugs"

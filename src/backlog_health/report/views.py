@@ -187,6 +187,7 @@ class ReportView:
     band_class: str
     n_items: int
     n_ready: int
+    stories_ready: str  # "user stories: 3 of 15 ready" when the backlog mixes stories with other items, else ""
     pct_ready: int
     n_findings: int
     n_skipped: int
@@ -447,6 +448,14 @@ def _metric_rows(metrics: dict) -> tuple[tuple[str, str, str, str], ...]:
     return tuple(rows)
 
 
+def _stories_ready(result: RunResult) -> str:
+    """How many of the user stories are ready, when other items (bugs, tasks) would hide it in the total."""
+    stories = [r for r in result.items if r.story is not None]
+    if not stories or len(stories) == len(result.items):
+        return ""
+    return f"user stories: {sum(r.ready for r in stories):,} of {len(stories):,} ready"
+
+
 def _gone_note(result: RunResult) -> str:
     """Findings of the previous run that are gone without being fixed, in words."""
     history = result.history
@@ -569,6 +578,7 @@ def build_view(result: RunResult) -> ReportView:
         band_class=result.band.replace(" ", "-"),
         n_items=summary.n_items,
         n_ready=summary.n_ready,
+        stories_ready=_stories_ready(result),
         pct_ready=round(summary.pct_ready),
         n_findings=summary.n_findings,
         n_skipped=summary.n_skipped,
