@@ -38,6 +38,8 @@ LABEL_CASES = [
     ("other labels only", ("frontend", "ignore-AM01"), []),
     ("not a rule id", ("bh-ignore:later", "bh-ignore:AM1", "bh-ignore:AM012"), []),
     ("no rule", ("bh-ignore",), []),
+    ("one file cell, several labels", ("amqp bh-ignore:AM01 frontend",), ["AM01"]),
+    ("a spaced marker label", ("bh-ignore AT01",), ["AT01"]),
 ]
 
 
@@ -177,7 +179,7 @@ INVALID_CASES = [
     ("rule name", '[[suppress]]\nitem = "P-1"\nrule = "vague-words"\nreason = "ok"\n', "suppress entry 1: 'rule'"),
     ("bad date string", f"[[suppress]]\n{ENTRY}until = '31.12.2026'\n", "suppress entry 1: 'until'"),
     ("impossible date", f"[[suppress]]\n{ENTRY}until = '2026-02-30'\n", "suppress entry 1: 'until'"),
-    ("date with time", f"[[suppress]]\n{ENTRY}until = 2026-12-31T10:00:00\n", "suppress entry 1: 'until'"),
+    ("date with time", f"[[suppress]]\n{ENTRY}until = 2026-12-31T10:00:00\n", "without a time (not 2026-12-31 10:00)"),
     ("number as date", f"[[suppress]]\n{ENTRY}until = 20261231\n", "suppress entry 1: 'until'"),
     (
         "second entry",

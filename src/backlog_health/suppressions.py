@@ -177,7 +177,20 @@ def _until(value: Any, where: str) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
+    if isinstance(value, datetime):
+        raise ConfigError(
+            f"{where}: 'until' must be a date such as 2026-12-31, without a time (not {value:%Y-%m-%d %H:%M})"
+        )
     raise ConfigError(f"{where}: 'until' must be a date such as 2026-12-31, not {value!r}")
+
+
+def _label_words(labels: Sequence[str]) -> list[str]:
+    """The labels, and the words of a label that holds spaces and is no marker as a whole: trackers' labels have
+    no spaces, so "amqp bh-ignore:UF02" came from a file cell that lists several."""
+    words: list[str] = []
+    for label in labels:
+        words += [label] if parse_marker(label) or " " not in label.strip() else label.split()
+    return words
 
 
 class Suppressor:
@@ -197,7 +210,7 @@ class Suppressor:
         """Every suppression written for `item`, active or not: overrides, then description markers, then labels."""
         found = list(self._overrides.get(item.key.strip().casefold(), ()))
         inline = [(rules, reason, "description") for rules, reason in description_markers(item.description)]
-        inline += [(*marker, "label") for marker in map(parse_marker, item.labels) if marker]
+        inline += [(*marker, "label") for marker in map(parse_marker, _label_words(item.labels)) if marker]
         for rules, reason, origin in inline:
             found += [Suppression(item.key, rule, reason, None, origin) for rule in rules]
         return tuple(dict.fromkeys(found))
