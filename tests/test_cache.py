@@ -50,7 +50,7 @@ def test_a_rerun_reuses_every_item_and_finds_the_same():
     first = _run(store=store)
     assert store.hits == 0 and len(store.entries) == 6  # three items: story and criteria, findings
     second = _run(store=store)
-    assert store.hits == 3 and store.parts == 3
+    assert store.hits == 3 and store.parts == 0, "one look-up per unchanged item"
     assert _findings(second) == _findings(first) == _findings(_run())
     assert any("3 of 3 items are unchanged" in note for note in second.notes)
 
@@ -70,6 +70,7 @@ def test_a_changed_rule_or_setting_invalidates_the_cache():
     stricter = replace(CONFIG, rule_settings={**CONFIG.rule_settings, "AM01": {"severity": "error"}})
     result = _run(config=stricter, store=store)
     assert store.hits == 0
+    assert store.parts == 3, "stories and criteria do not depend on the rules: they are reused"
     assert any(f.rule == "AM01" and f.severity == "error" for f in result.items[0].findings)
 
 
@@ -90,3 +91,16 @@ def test_the_cache_lives_in_the_history_database(tmp_path):
     again = _run(store=history.CacheStore(history.connect(tmp_path / "h.sqlite")))
     assert _findings(again) == _findings(first)
     assert any("unchanged" in note for note in again.notes)
+
+
+def test_an_item_no_longer_checked_as_a_story_is_checked_again():
+    # NOTE: an untyped item is checked as a story in a backlog of stories, and not in a backlog of other texts.
+    odd = BacklogItem("X-1", "Printer driver and scanner driver", description="Context.")
+    stories = [BacklogItem(f"S-{n}", f"As a clerk, I want report {n}, so that I can file it.") for n in range(25)]
+    notes = [BacklogItem(f"N-{n}", f"Crash number {n} in the spooler") for n in range(25)]
+    store = DictStore()
+    first = _run((*stories, odd), store=store)
+    assert any(f.rule == "WF01" for f in first.items[-1].findings), "checked as a story: it has no role"
+    second = _run((*notes, odd), store=store)
+    assert not any(f.rule == "WF01" for f in second.items[-1].findings)
+    assert _findings(second) == _findings(_run((*notes, odd)))

@@ -11,9 +11,10 @@ from functools import lru_cache
 from backlog_health import __version__
 from backlog_health.cache import (
     Store,
-    decode,
+    content_digest,
+    decode_item,
     decode_parts,
-    encode,
+    encode_item,
     encode_parts,
     item_key,
     parts_key,
@@ -129,9 +130,11 @@ def analyze(
         item_rules = {rule.id for rule in rules if kinds()[rule.kind].scope == "item"}
         cache.put_many(
             {
-                keys[i]: encode([f for f in findings[i] if f.rule in item_rules])
-                for i in range(len(contexts))
-                if i not in cached and i not in failed and keys[i]
+                keys[i]: encode_item(
+                    ctx.story, ctx.acceptance_criteria, ctx.is_story, [f for f in findings[i] if f.rule in item_rules]
+                )
+                for i, ctx in enumerate(contexts)
+                if i not in cached and i not in failed
             }
         )
         if cached:
@@ -253,32 +256,48 @@ def _contexts(
 
     Also returns the item-level findings the cache holds (by item index) and each item's cache key.
     """
-    prepared = []
-    # NOTE: an unchanged item's story and criteria come from the cache: finding them is most of the work.
-    part_keys = [parts_key(item, config.story_types) for item in items] if cache is not None else []
-    known = cache.get_many(part_keys) if cache is not None else {}
+    story_types = config.story_types
+    prepared, keys, stored = [], [], []
+    digests = [content_digest(item) for item in items] if cache is not None else []
+    item_keys = [item_key(d, story_types, source_fields, fingerprint) for d in digests]
+    # NOTE: one look-up answers for an unchanged item: its story, criteria and item-level findings. Finding the
+    # story and criteria is most of the work, so they are also kept on their own, for when the rules change.
+    found = cache.get_many(item_keys) if cache is not None else {}
+    part_keys = {n: parts_key(digests[n], story_types) for n, key in enumerate(item_keys) if key not in found}
+    known = cache.get_many(part_keys.values()) if part_keys else {}
     fresh: dict[str, str] = {}
     for n, item in enumerate(items):
-        key = part_keys[n] if cache is not None else ""
-        if key in known:
-            prepared.append((item, *decode_parts(known[key]), _is_story(item, config.story_types)))
+        key = item_keys[n] if cache is not None else ""
+        if key in found:
+            story, criteria, was_story, item_findings = decode_item(found[key])
+            prepared.append((item, story, criteria, _is_story(item, story_types)))
+            keys.append(key)
+            stored.append((was_story, item_findings))
+            continue
+        if part_keys.get(n) in known:
+            prepared.append((item, *decode_parts(known[part_keys[n]]), _is_story(item, story_types)))
+            keys.append(key)
+            stored.append(None)
             continue
         try:
-            prepared.append((item, *_context_parts(item, config.story_types)))
-            if cache is not None:
-                fresh[key] = encode_parts(prepared[-1][1], prepared[-1][2])
+            prepared.append((item, *_context_parts(item, story_types)))
         except Exception as error:  # NOTE: one strange item never sinks a run
             log.debug("item %s skipped", item.key, exc_info=True)
             skipped.append(SkippedItem(item.key, f"could not be parsed: {type(error).__name__}: {error}"))
+            continue
+        keys.append(key)
+        stored.append(None)
+        if cache is not None:
+            fresh[part_keys[n]] = encode_parts(prepared[-1][1], prepared[-1][2])
     prepared = _untyped_as_stories(prepared, notes)
     if fresh:
         cache.put_many(fresh)
-    keys = [
-        item_key(item, is_story, source_fields, fingerprint) if cache is not None else ""
-        for item, *_, is_story in prepared
-    ]
-    found = cache.get_many(key for key in keys if key) if cache is not None else {}
-    cached = {index: decode(found[key]) for index, key in enumerate(keys) if key in found}
+    # NOTE: findings stored for an item checked as a story do not answer when it is not one now, or the reverse.
+    cached = {
+        index: entry[1]
+        for index, (entry, (*_, is_story)) in enumerate(zip(stored, prepared, strict=True))
+        if entry is not None and entry[0] == is_story
+    }
     # NOTE: only story items are parsed by spaCy (bug reports and tasks need no story checks), and only those
     # the cache does not answer for.
     parse = [is_story and index not in cached for index, (*_, is_story) in enumerate(prepared)]

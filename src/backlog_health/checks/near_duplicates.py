@@ -14,6 +14,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -105,6 +106,7 @@ class _Edge:
     relation: str  # "same" (one adds words, or none differ) or "role" (only the role differs)
 
 
+@lru_cache(maxsize=1 << 16)  # NOTE: a backlog repeats its words; each is cut once
 def _stem(word: str) -> str:
     """A plural cut to its singular, so that 'reports' and 'report' are one word; other words as they are."""
     if len(word) <= 3 or not word.isalpha():
@@ -214,17 +216,20 @@ def candidate_pairs(sig: np.ndarray, bands: int) -> np.ndarray:
         sorted_keys = keys[order]
         starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
         sizes = np.diff(np.append(starts, n))
-        for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist()):
+        # NOTE: buckets of one size are paired at once (one array operation per size, not per bucket).
+        for size in np.unique(sizes[(sizes > 1) & (sizes <= MAX_BUCKET)]).tolist():
+            firsts = starts[sizes == size]
+            members = np.sort(order[firsts[:, None] + np.arange(size)], axis=1)
+            left, right = np.triu_indices(size, 1)
+            found.append((members[:, left].astype(np.int64) * n + members[:, right]).ravel())
+        for start, size in zip(starts[sizes > MAX_BUCKET].tolist(), sizes[sizes > MAX_BUCKET].tolist()):
             members = np.sort(order[start : start + size])
-            if size <= MAX_BUCKET:
-                left, right = np.triu_indices(size, 1)
-            else:
-                # NOTE: one huge bucket would bring back the O(n²) this module avoids; a window along it
-                # still links a cluster through its neighbours.
-                left = np.repeat(np.arange(size), BUCKET_WINDOW)
-                right = left + np.tile(np.arange(1, BUCKET_WINDOW + 1), size)
-                keep = right < size
-                left, right = left[keep], right[keep]
+            # NOTE: one huge bucket would bring back the O(n²) this module avoids; a window along it
+            # still links a cluster through its neighbours.
+            left = np.repeat(np.arange(size), BUCKET_WINDOW)
+            right = left + np.tile(np.arange(1, BUCKET_WINDOW + 1), size)
+            keep = right < size
+            left, right = left[keep], right[keep]
             found.append(members[left].astype(np.int64) * n + members[right])
     if not found:
         return np.empty((0, 2), dtype=np.int64)
