@@ -22,6 +22,7 @@ from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, RunResult, SourceInfo
 from backlog_health.report import check_destination, render, reporters, write_text
 from backlog_health.report.terminal import summary_lines
+from backlog_health.rules import RuleSet
 from backlog_health.rules_doc import example_text, reference
 from backlog_health.sources import Loaded
 
@@ -213,6 +214,7 @@ def _run(load: Loader, options: RunOptions, snapshot: str | None = None) -> list
     wanted = _destinations(options.outputs)
     if snapshot:
         check_destination(snapshot)
+    rules = build_rules(config)  # NOTE: a broken rule fails before any backlog is fetched
     history_path = None if options.no_history else options.history_path or config.history
     # NOTE: an existing history holds the last fetch; a new one is made only once the fetch has succeeded.
     exists = history_path is not None and Path(history_path).exists()
@@ -221,7 +223,7 @@ def _run(load: Loader, options: RunOptions, snapshot: str | None = None) -> list
         loaded, keep_fetch = load(config, connection)
         if connection is None and history_path is not None:
             connection = history.connect(Path(history_path))
-        return _analyze_and_report(loaded, keep_fetch, options, config, wanted, connection, snapshot)
+        return _analyze_and_report(loaded, keep_fetch, options, config, rules, wanted, connection, snapshot)
     finally:
         if connection is not None:
             connection.close()
@@ -232,25 +234,24 @@ def _analyze_and_report(
     keep_fetch: Keeper | None,
     options: RunOptions,
     config: Config,
+    rules: RuleSet,
     wanted: dict[str, str],
     connection: sqlite3.Connection | None,
     snapshot: str | None,
 ) -> list[str]:
-    if snapshot:
+    # NOTE: the analysis cache lives beside the history: unchanged items are not parsed or checked again.
+    store = history.CacheStore(connection) if connection is not None else None
+    result = analyze(loaded, config, rules, progress=_progress(options.quiet), strict=options.debug, cache=store)
+    if connection is not None:
+        result = replace(result, history=history.compare(connection, result))
+    # NOTE: the run enters the history only once its reports are written: a failed run changes nothing.
+    written = _write_outputs(result, wanted)
+    if snapshot:  # NOTE: after the reports, so that a run that fails leaves no snapshot either
         from backlog_health.sources.snapshot import snapshot_text
 
         write_text(snapshot_text(loaded), snapshot)
         if not options.quiet:
             click.echo(f"snapshot written: {snapshot} ({len(loaded.items)} items)", err=True)
-    # NOTE: the analysis cache lives beside the history: unchanged items are not parsed or checked again.
-    store = history.CacheStore(connection) if connection is not None else None
-    result = analyze(
-        loaded, config, build_rules(config), progress=_progress(options.quiet), strict=options.debug, cache=store
-    )
-    if connection is not None:
-        result = replace(result, history=history.compare(connection, result))
-    # NOTE: the run enters the history only once its reports are written: a failed run changes nothing.
-    written = _write_outputs(result, wanted)
     if connection is not None:
         if keep_fetch is not None:
             keep_fetch(connection)
