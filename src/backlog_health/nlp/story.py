@@ -225,3 +225,23 @@ def find_story(title: str, description: str = "") -> StoryParts | None:
                 # NOTE: sentences after a story in a description are the description, not extra story text.
                 return replace(found, extra=None)
     return story
+
+
+_ROLE_WORDS = re.compile(rf"\b{_ROLE_MARKER}", re.IGNORECASE)
+
+
+def find_stories(title: str, description: str = "") -> list[StoryParts]:
+    """Every user story the item states: its title's, then each one in the head of its description, in order."""
+    if len(_ROLE_WORDS.findall(title)) + len(_ROLE_WORDS.findall(description[:4000])) < 2:
+        first = find_story(title, description)  # NOTE: one role marker at most: at most one story, found cheaply
+        return [first] if first is not None and first.role is not None else []
+    stories = []
+    story = parse_story(title)
+    if story is not None and story.role is not None:
+        stories.append(story)
+    head = description[:4000]
+    for start in _STORY_START.finditer(head):
+        found = parse_story(_story_lines(head[start.start() :]))
+        if found is not None and found.role and _WANTS.search(found.template):
+            stories.append(replace(found, extra=None))
+    return stories
