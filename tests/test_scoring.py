@@ -54,12 +54,28 @@ def test_health_parts_and_weights(results, metrics, score, metrics_part):
 
 def test_explanation_names_the_parts_and_the_metrics_off_target():
     # 0.4 * 90 + 0.4 * 50 + 0.2 * 50 = 66
-    state = health([_result(100, True), _result(80, False)], {"ready_depth": WARN, "priority": OK})
+    metrics = {"ready_depth": WARN, "priority": OK, "staleness": OK, "duplicates": WARN}
+    state = health([_result(100, True), _result(80, False)], metrics)
     assert state.explanation == (
         "66 because item quality is 90 (weight 40%), 50% of items are ready (weight 40%) and 50% of the backlog "
-        "metrics are within target (weight 20%, off target: ready depth)"
+        "metrics are within target (weight 20%, off target: duplicates, ready depth)"
     )
-    assert state.to_dict()["off_target"] == ["ready_depth"]
+    assert state.to_dict()["off_target"] == ["duplicates", "ready_depth"]
+
+
+@pytest.mark.parametrize(
+    ("n_measured", "metrics_weight"),
+    [(1, 0.05), (2, 0.1), (3, 0.15), (4, 0.2), (6, 0.2)],
+)
+def test_few_measurable_metrics_weigh_less(n_measured, metrics_weight):
+    """One metric the source happens to carry cannot swing the health score by its whole weight."""
+    metrics = {f"m{n}": WARN for n in range(n_measured)}
+    state = health([_result(100, True), _result(80, False)], metrics)
+    share = metrics_weight / (0.8 + metrics_weight)  # the weights are normalized to sum to 1
+    assert abs(state.weights["metrics"] - share) < 1e-9
+    assert abs(state.weights["quality"] - state.weights["readiness"]) < 1e-9
+    # all metrics off target: the score drops by the metrics' share of a 70-point (0.5*90 + 0.5*50) backlog
+    assert state.score == round(70 * (1 - share))
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ READY_CHECKS: dict[str, tuple[str | None, str]] = {
     "estimate_max": (None, "estimate above the maximum: split it"),
     "fresh": (None, "not updated for a long time"),
 }
+FULL_WEIGHT_METRICS = 4  # measurable backlog metrics from which the metrics part of the health score weighs fully
 READY_CRITERIA = {criterion: reason for criterion, reason in READY_CHECKS.values() if criterion}
 
 
@@ -126,7 +127,7 @@ def health(
     """The backlog's health from item quality, readiness and the metrics' statuses (100 for an empty backlog)."""
     scoring = scoring or Scoring()
     if not results:
-        return Health(100, health_band(100, scoring), 100.0, 100.0, None, _weights(scoring, False), ())
+        return Health(100, health_band(100, scoring), 100.0, 100.0, None, _weights(scoring, 0), ())
     quality = sum(result.score for result in results) / len(results)
     readiness_pct = 100 * sum(1 for result in results if result.ready) / len(results)
     # NOTE: only metrics with a target count (counts by type or status describe, they do not judge), and only
@@ -138,7 +139,7 @@ def health(
     }
     measured = bool(statuses) and scoring.weights.get("metrics", 0) > 0
     metrics_pct = 100 * sum(1 for status in statuses.values() if status == "ok") / len(statuses) if measured else None
-    weights = _weights(scoring, measured)
+    weights = _weights(scoring, len(statuses) if measured else 0)
     total = weights["quality"] * quality + weights["readiness"] * readiness_pct
     total += weights["metrics"] * (metrics_pct or 0)
     score = round(total)
@@ -146,11 +147,12 @@ def health(
     return Health(score, health_band(score, scoring), quality, readiness_pct, metrics_pct, weights, off)
 
 
-def _weights(scoring: Scoring, measured: bool) -> dict[str, float]:
-    """The parts' weights, summing to 1; without measurable metrics their weight goes to the other parts."""
+def _weights(scoring: Scoring, n_measured: int) -> dict[str, float]:
+    """The parts' weights, summing to 1. The metrics get their full weight from FULL_WEIGHT_METRICS measurable
+    metrics on, a share of it below (one metric the source happens to carry cannot swing the score by 20 points),
+    none without any; what they do not take goes to the other parts."""
     weights = {name: float(scoring.weights.get(name, 0)) for name in ("quality", "readiness", "metrics")}
-    if not measured:
-        weights["metrics"] = 0.0
+    weights["metrics"] *= min(1.0, n_measured / FULL_WEIGHT_METRICS)
     total = sum(weights.values()) or 1.0
     return {name: value / total for name, value in weights.items()}
 
