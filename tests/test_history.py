@@ -76,6 +76,20 @@ def test_findings_suppressed_or_gone_with_their_item_are_not_fixed(tmp_path):
     assert second.to_dict()["n_suppressed"] == second.n_suppressed
 
 
+def test_a_change_of_settings_is_told_apart_from_a_change_of_the_backlog(tmp_path):
+    from backlog_health.report.views import build_view
+
+    conn = history.connect(tmp_path / "h.sqlite")
+    _record(conn, _run(GOOD, VAGUE, day=0))
+    assert not _record(conn, _run(GOOD, VAGUE, day=1)).settings_changed
+    items = tuple(r.item for r in _run(GOOD, VAGUE).items)
+    result = analyze(Loaded(SOURCE, items), replace(CONFIG, velocity=20.0))
+    result = replace(result, generated_at=START + timedelta(days=2))
+    result = replace(result, history=history.compare(conn, result))
+    assert result.history.settings_changed
+    assert "the settings changed since then" in build_view(result).change
+
+
 def test_runs_of_other_sources_and_queries_do_not_mix(tmp_path):
     conn = history.connect(tmp_path / "h.sqlite")
     _record(conn, _run(VAGUE))

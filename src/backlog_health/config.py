@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import importlib.util
+import json
 import re
 import sys
 from collections.abc import Mapping
@@ -105,6 +108,31 @@ class Config:
     scoring: Scoring = field(default_factory=Scoring)  # item scores and the backlog health score
     metric_settings: Mapping[str, Any] = field(default_factory=dict)  # [metrics] settings (MetricSettings fields)
     suppressions: tuple[Suppression, ...] = ()  # entries of the overrides file, read when the config is read
+
+
+def settings_fingerprint(config: Config) -> str:
+    """A short hash of the settings that decide findings, readiness and scores (not where things are read from
+    or written to): two runs with different fingerprints judged the backlog by different standards."""
+    judged = {
+        "story_types": config.story_types,
+        "nlp_model": config.nlp_model,
+        "rule_paths": [str(path) for path in config.rule_paths],
+        "rules": config.rule_settings,
+        "planning": [config.planning_items, config.planning_sprints, config.velocity],
+        "readiness": dataclasses.asdict(config.readiness),
+        "scoring": dataclasses.asdict(config.scoring),
+        "metrics": config.metric_settings,
+    }
+    text = json.dumps(judged, sort_keys=True, default=_plain_json)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _plain_json(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    if isinstance(value, Mapping):
+        return dict(value)
+    return str(value)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

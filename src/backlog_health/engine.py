@@ -21,7 +21,7 @@ from backlog_health.cache import (
     rules_fingerprint,
 )
 from backlog_health.checks import ItemContext, kinds
-from backlog_health.config import Config
+from backlog_health.config import Config, settings_fingerprint
 from backlog_health.errors import ConfigError
 from backlog_health.metrics import MetricSettings, backlog_metrics
 from backlog_health.model import BacklogItem, Finding, ItemResult, NlpInfo, RunResult, SkippedItem
@@ -198,6 +198,7 @@ def analyze(
             + [("unknown rule", x) for x in suppressor.unknown_rules()]
         ),
         planning=planning,
+        settings=settings_fingerprint(config),
     )
 
 

@@ -82,6 +82,7 @@ class History:
     n_fixed: int  # findings the previous run had and this one has not, in items still in the backlog, not silenced
     new: tuple[tuple[str, str], ...]  # (item key, rule) of some new findings
     fixed: tuple[tuple[str, str], ...]  # (item key, rule) of some fixed findings
+    settings_changed: bool = False  # the previous run judged the backlog with other settings (rules, thresholds …)
     n_suppressed: int = 0  # findings of the previous run that a suppression silences now (not fixed)
     n_removed: int = 0  # findings of the previous run whose items left the backlog (not fixed)
 
@@ -102,6 +103,7 @@ class History:
             "n_fixed": self.n_fixed,
             "new": [{"item": item, "rule": rule} for item, rule in self.new],
             "fixed": [{"item": item, "rule": rule} for item, rule in self.fixed],
+            "settings_changed": self.settings_changed,
             "n_suppressed": self.n_suppressed,
             "n_removed": self.n_removed,
         }
@@ -175,17 +177,20 @@ def compare(conn: sqlite3.Connection, result: RunResult) -> History:
     """This run against the earlier runs of its source."""
     source = source_key(result.source)
     rows = conn.execute(
-        "SELECT id, generated_at, health_score FROM runs WHERE source = ? ORDER BY id DESC LIMIT ?",
+        "SELECT id, generated_at, health_score, summary FROM runs WHERE source = ? ORDER BY id DESC LIMIT ?",
         (source, N_TREND - 1),
     ).fetchall()
     n_runs = conn.execute("SELECT COUNT(*) FROM runs WHERE source = ?", (source,)).fetchone()[0]
-    trend = tuple((at[:10], score) for _, at, score in reversed(rows)) + (
+    trend = tuple((at[:10], score) for _, at, score, _ in reversed(rows)) + (
         (result.generated_at.date().isoformat(), result.health_score),
     )
     current = _fingerprints(result)
     if not rows:
         return History(n_runs, None, None, trend, 0, 0, (), ())
-    previous_id, previous_at, previous_score = rows[0]
+    previous_id, previous_at, previous_score, previous_summary = rows[0]
+    # NOTE: runs recorded before settings were fingerprinted say nothing: no change is claimed.
+    previous_settings = json.loads(previous_summary).get("settings")
+    settings_changed = bool(previous_settings and result.settings and previous_settings != result.settings)
     before = {
         print_: (item, rule)
         for print_, item, rule in conn.execute(
@@ -211,6 +216,7 @@ def compare(conn: sqlite3.Connection, result: RunResult) -> History:
         len(fixed),
         tuple(new[:N_LISTED]),
         tuple(fixed[:N_LISTED]),
+        settings_changed=settings_changed,
         n_suppressed=len(suppressed),
         n_removed=len(removed),
     )
@@ -233,7 +239,13 @@ def record(conn: sqlite3.Connection, result: RunResult) -> int:
                 summary.n_items,
                 summary.n_ready,
                 summary.n_findings,
-                json.dumps({"by_severity": dict(summary.by_severity), "by_criterion": dict(summary.by_criterion)}),
+                json.dumps(
+                    {
+                        "by_severity": dict(summary.by_severity),
+                        "by_criterion": dict(summary.by_criterion),
+                        "settings": result.settings,
+                    }
+                ),
                 json.dumps(result.metrics, default=str),
             ),
         ).lastrowid

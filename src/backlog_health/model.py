@@ -291,6 +291,7 @@ class RunResult:
     history: Any = None  # history.History: the trend and what changed since the previous run, when kept
     suppressed: tuple[Any, ...] = ()  # suppressions.Suppressed: findings the team silenced, with their reasons
     stale_suppressions: tuple[tuple[str, Any], ...] = ()  # ("unused"|"expired"|"unknown rule", Suppression)
+    settings: str = ""  # fingerprint of the settings that judged the backlog (config.settings_fingerprint)
 
     @property
     def summary(self) -> Summary:

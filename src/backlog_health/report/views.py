@@ -481,9 +481,11 @@ def _change(result: RunResult) -> str:
         return "first run recorded: the next report shows the change"
     when = (history.previous_at or "")[:10]
     delta = history.delta or 0
+    # NOTE: a change of rules or thresholds moves the score as much as a change of the backlog: say which it was.
+    changed = " (the settings changed since then)" if history.settings_changed else ""
     if delta == 0:
-        return f"no change since {when}"
-    return f"{'up' if delta > 0 else 'down'} {abs(delta)} since {when}"
+        return f"no change since {when}{changed}"
+    return f"{'up' if delta > 0 else 'down'} {abs(delta)} since {when}{changed}"
 
 
 def _trend_chart(result: RunResult) -> ChartView | None:
