@@ -154,13 +154,17 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_overrides_file_loads(tmp_path):
+def test_overrides_file_loads(tmp_path, monkeypatch):
     path = _write(tmp_path, VALID)
+    monkeypatch.chdir(tmp_path.parent)
+    shown = f"{tmp_path.name}/overrides.toml"  # NOTE: reports are shared: paths relative to where the tool runs
     assert load_overrides(path) == (
-        Suppression("PAN-12", "AM01", "Fast is defined in the glossary.", date(2026, 12, 31), f"{path}:entry 1"),
-        Suppression("PAN-13", "AT01", "Split later.", date(2026, 7, 1), f"{path}:entry 2"),
-        Suppression("#42", "WF01", "An internal task, not a story.", None, f"{path}:entry 3"),
+        Suppression("PAN-12", "AM01", "Fast is defined in the glossary.", date(2026, 12, 31), f"{shown}:entry 1"),
+        Suppression("PAN-13", "AT01", "Split later.", date(2026, 7, 1), f"{shown}:entry 2"),
+        Suppression("#42", "WF01", "An internal task, not a story.", None, f"{shown}:entry 3"),
     )
+    monkeypatch.chdir(Path(__file__).parent)
+    assert load_overrides(path)[0].origin == "overrides.toml:entry 1", "outside the current folder: its name only"
 
 
 def test_an_empty_overrides_file_has_no_suppressions(tmp_path):

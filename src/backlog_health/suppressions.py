@@ -133,7 +133,7 @@ def load_overrides(path: Path) -> tuple[Suppression, ...]:
     suppressions: list[Suppression] = []
     seen: dict[tuple[str, str], int] = {}
     for n, entry in enumerate(entries, start=1):
-        suppression = _override(entry, f"{path}: suppress entry {n}", f"{path}:entry {n}")
+        suppression = _override(entry, f"{path}: suppress entry {n}", f"{_shown(path)}:entry {n}")
         pair = (suppression.item.casefold(), suppression.rule)
         if pair in seen:
             raise ConfigError(
@@ -143,6 +143,15 @@ def load_overrides(path: Path) -> tuple[Suppression, ...]:
         seen[pair] = n
         suppressions.append(suppression)
     return tuple(suppressions)
+
+
+def _shown(path: Path) -> str:
+    """The file as reports show it: relative to the current folder when inside it, else its name (reports are
+    shared: a CI runner's or a laptop's folders are nobody's business)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (OSError, ValueError):
+        return path.name
 
 
 def _override(entry: dict[str, Any], where: str, origin: str) -> Suppression:
