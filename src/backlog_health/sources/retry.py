@@ -41,7 +41,7 @@ class Retrier:
         status_of: Callable[[Any], Any],
     ) -> Any:
         """The request's result; an error that cannot be retried becomes one clear line (BacklogHealthError)."""
-        from requests.exceptions import ChunkedEncodingError, Timeout
+        from requests.exceptions import ChunkedEncodingError, InvalidHeader, Timeout
         from requests.exceptions import ConnectionError as RequestsConnectionError
 
         for attempt in range(self.max_retries + 1):
@@ -70,7 +70,13 @@ class Retrier:
                     raise BacklogHealthError(f"cannot reach {self.service} ({reason}); {self.unreachable}") from None
                 self.notify(f"cannot reach {self.service} for {what} ({type(error).__name__}); retrying")
                 self.sleep(1.0 + attempt)
-            except ValueError as error:  # a truncated or garbled JSON body
+            except ValueError as error:  # a truncated or garbled JSON body, or a header that cannot be sent
+                if isinstance(error, InvalidHeader) or "header value" in str(error):
+                    # NOTE: the HTTP library's message quotes the header, token included: never shown.
+                    raise BacklogHealthError(
+                        f"the {self.service} token in the environment has a line break or a space at its start or "
+                        "end; set it again without them"
+                    ) from None
                 if last:
                     raise BacklogHealthError(
                         f"{self.service} sent an answer that is not valid JSON to {what}: {str(error)[:120]}"
