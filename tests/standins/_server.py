@@ -191,8 +191,10 @@ class StandInHandler(BaseHTTPRequestHandler):
             reply = replayed or self._answer(parts.path, parts.query, query, body)
             if not replayed:
                 standin._remember(parts.path, reply)
-            if fault.headers:
-                reply = reply._replace(headers={**(reply.headers or {}), **fault.headers})
+            if fault.headers:  # replacing the site's own header of the same name, whatever its case
+                wanted = {name.lower() for name in fault.headers}
+                kept = {name: value for name, value in (reply.headers or {}).items() if name.lower() not in wanted}
+                reply = reply._replace(headers={**kept, **fault.headers})
         if fault.truncate:
             reply = reply._replace(body=reply.body[: max(1, len(reply.body) // 2)])
         self._write(reply, cut=fault.cut)
