@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hostile import corpus
+from hostile.checks import chromium, markdown_problems, page_problems, rendered_markdown_text, terminal_problems
 
 from backlog_health.cli import main
 from backlog_health.sources.files import load_file
 from backlog_health.sources.markup import adf_to_text, markdown_to_text, wiki_to_text
-from hostile import corpus
-from hostile.checks import chromium, markdown_problems, page_problems, rendered_markdown_text, terminal_problems
 
 REPORT_TITLE = "Backlog health: {}"
 
@@ -184,7 +184,7 @@ def test_html_report_never_links_a_script_url(hostile_reports, source):
     Links().feed(html)
     assert links and all(value.startswith(("#", "https://")) for _, value in links), links
     assert ("a", "https://tracker.example.com/browse/OK-1") in links, "an item's own https link stays a link"
-    table = json.loads(re.search(r'id="bh-items">(.*?)</script>', html, re.S).group(1))
+    table = json.loads(re.search(r'id="bh-items">(.*?)</script>', html, re.DOTALL).group(1))
     assert all(row["u"] is None or row["u"].startswith("https://") for row in table)
 
 

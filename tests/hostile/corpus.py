@@ -29,7 +29,7 @@ SCRIPT_PAYLOADS = (
     f"<script>{PWN}</script>",
     f'<img src=x onerror="{PWN}">',
     f'"><svg onload="{PWN_TITLE}">',
-    f"'><iframe src=\"javascript:alert(1)\"></iframe>",
+    '\'><iframe src="javascript:alert(1)"></iframe>',
     f"</script><script>{PWN}</script><!--",
     f"<body onload=alert(1)><a href='javascript:{PWN}'>x</a>",
     "{{ 7*7 }} {% raw %} ${7*7} #{7*7}",
@@ -201,7 +201,10 @@ def huge_description(n_bytes: int = 5 * 1024 * 1024) -> str:
 
 def deep_adf(depth: int) -> Json:
     """An ADF document nested `depth` levels deep (blockquotes and lists), text at the bottom."""
-    node: Json = {"type": "paragraph", "content": [{"type": "text", "text": f"deep text {MARK} <script>{PWN}</script>"}]}
+    node: Json = {
+        "type": "paragraph",
+        "content": [{"type": "text", "text": f"deep text {MARK} <script>{PWN}</script>"}],
+    }
     for level in range(depth):
         if level % 2:
             node = {"type": "blockquote", "content": [node]}
@@ -215,7 +218,10 @@ MALFORMED_ADF: tuple[Any, ...] = (
     {"type": "doc", "content": [None, 1, "x", [], {"type": None}, {"content": [{"text": 5}]}]},
     {"type": "doc", "content": [{"type": "text", "text": f"<b>{MARK}</b>", "marks": "oops"}]},
     {"type": "doc", "content": [{"type": "mention", "attrs": {"text": f"@{MARK}<script>"}}]},
-    {"type": "doc", "content": [{"type": "orderedList", "attrs": {"order": 10**30}, "content": [{"type": "listItem"}]}]},
+    {
+        "type": "doc",
+        "content": [{"type": "orderedList", "attrs": {"order": 10**30}, "content": [{"type": "listItem"}]}],
+    },
     {"type": "doc", "content": [{"type": "date", "attrs": {"timestamp": "1e400"}}, {"type": "heading", "attrs": 7}]},
     {"type": "doc", "content": [{"type": "inlineCard", "attrs": {"url": f"javascript:{PWN}"}}]},
     [],
@@ -258,7 +264,9 @@ def jira_issues(issues: list[Json], deployment: str) -> list[Json]:
         fields["summary"] = item.get("title") or ""
         text = item.get("description") or ""
         if deployment == "cloud":
-            extra = MALFORMED_ADF + (deep_adf(3000),)
+            # NOTE: 150 levels is past the converter's recursion depth; thousands would be past what a JSON
+            # parser accepts, which test_hostile.py covers without the network.
+            extra = MALFORMED_ADF + (deep_adf(150),)
             fields["description"] = extra[n % len(extra)] if n % 3 == 2 else _adf(text)
         else:
             fields["description"] = text
@@ -268,13 +276,13 @@ def jira_issues(issues: list[Json], deployment: str) -> list[Json]:
                 fields[role]["displayName"] = item.get("assignee") or ""
         if isinstance(fields.get("issuetype"), dict) and n % 4 == 3:
             fields["issuetype"]["name"] = item.get("type") or ""
-        fields["created"] = item.get("created") or fields["created"]
         out.append(issue)
     return out
 
 
 def github_issues(issues: list[Json]) -> list[Json]:
-    """The stand-in's generated issues with the corpus written over titles, bodies, labels, people and URLs."""
+    """The stand-in's generated issues with the corpus written over titles, bodies, labels and people (URLs stay:
+    the stand-in's project view is built from them; the file sources carry the hostile URLs)."""
     corpus = hostile_items()
     out = []
     for n, issue in enumerate(issues):
@@ -282,13 +290,11 @@ def github_issues(issues: list[Json]) -> list[Json]:
         item = corpus[n % len(corpus)]
         issue["title"] = item.get("title") or ""
         issue["body"] = item.get("description") or None
-        issue["labels"] = [{**label, "name": text} for label, text in zip(issue.get("labels") or [], item["labels"])]
-        if not issue["labels"] and item.get("labels"):
-            issue["labels"] = [{"id": 1, "name": item["labels"][0], "color": "ededed"}]
+        issue["labels"] = [
+            {**label, "name": text} for label, text in zip(issue.get("labels") or [], item.get("labels") or [])
+        ]
         for person in [issue.get("user"), *(issue.get("assignees") or [])]:
             if isinstance(person, dict):
                 person["login"] = item.get("assignee") or ""
-        if n % 5 == 4:
-            issue["html_url"] = item.get("url") or issue.get("html_url")
         out.append(issue)
     return out
