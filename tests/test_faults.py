@@ -311,7 +311,9 @@ def test_a_flaky_tracker_is_retried_and_the_report_is_complete(tracker, run, wor
     assert (workspace / "report.json").is_file()
     notices = outcome.result.stderr
     name = tracker.service.lower()
-    assert f"{name}: cannot reach {tracker.service} for {tracker.what} (ChunkedEncodingError); retrying" in notices
+    assert (
+        f"{name}: cannot reach {tracker.service} for {tracker.what} (connection broken mid-answer); retrying" in notices
+    )
     assert f"{name}: {tracker.service} answered 502 to {tracker.what}; retrying in 1 s (1 of 2)" in notices
     assert f"{name}: {tracker.service} answered 429 to {tracker.what}; retrying in 1 s (1 of 2)" in notices
     assert outcome.n_page_requests == 3 + 3, "three pages, one retry each"

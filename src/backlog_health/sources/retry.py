@@ -59,16 +59,16 @@ class Retrier:
                 self.sleep(wait)
             # NOTE: ChunkedEncodingError is a connection dropped in the middle of an answer.
             except (RequestsConnectionError, Timeout, ChunkedEncodingError) as error:
+                reason = (
+                    "timed out"
+                    if isinstance(error, Timeout)
+                    else "connection broken mid-answer"
+                    if isinstance(error, ChunkedEncodingError)
+                    else "connection failed"
+                )
                 if attempt >= min(MAX_NETWORK_RETRIES, self.max_retries):
-                    reason = (
-                        "timed out"
-                        if isinstance(error, Timeout)
-                        else "connection broken mid-answer"
-                        if isinstance(error, ChunkedEncodingError)
-                        else "connection failed"
-                    )
                     raise BacklogHealthError(f"cannot reach {self.service} ({reason}); {self.unreachable}") from None
-                self.notify(f"cannot reach {self.service} for {what} ({type(error).__name__}); retrying")
+                self.notify(f"cannot reach {self.service} for {what} ({reason}); retrying")
                 self.sleep(1.0 + attempt)
             except ValueError as error:  # a truncated or garbled JSON body, or a header that cannot be sent
                 if isinstance(error, InvalidHeader) or "header value" in str(error):
