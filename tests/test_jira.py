@@ -364,3 +364,15 @@ def test_malformed_issues_are_skipped_not_fatal(monkeypatch):
     loaded = source.load()
     assert [item.key for item in loaded.items] == ["A-1", "A-4"]
     assert len(loaded.skipped) == 2 and all("malformed" in s.reason for s in loaded.skipped)
+
+
+@pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
+def test_both_kinds_of_credentials_set(deployment):
+    """CI often sets JIRA_PAT and JIRA_EMAIL/JIRA_API_TOKEN: the site's kind decides which one is used."""
+    from standins.jira import JiraStandIn, Scenario
+
+    both = Credentials("po@example.com", "fake-token-cloud-3f9a1c", "fake-token-dc-pat-7c21e0")
+    with JiraStandIn(Scenario(deployment=deployment, issue_count=20)) as site:
+        source, _, _ = _source(site.url, both, jql="statusCategory != Done ORDER BY Rank")
+        loaded = source.load()
+    assert loaded.items and source.deployment() == deployment

@@ -124,6 +124,10 @@ class Credentials:
 
     def auth(self, deployment: str | None) -> dict[str, Any]:
         """Keyword arguments for jira.JIRA; a missing credential is a one-line error naming the variables."""
+        if deployment is None and self.pat and self.email and self.api_token:
+            # NOTE: both kinds set and the site not known yet: ask serverInfo (public on Cloud and Data Center)
+            # without any, as the wrong kind would be refused.
+            return {}
         if self.pat and deployment != "cloud":
             return {"token_auth": self.pat}
         if self.email and self.api_token:
@@ -253,7 +257,15 @@ class JiraSource:
                 self._deployment = self.query.deployment
             else:
                 probe = self._client("2", None)
-                info = self._call("serverInfo", probe.server_info)
+                try:
+                    info = self._call("serverInfo", probe.server_info)
+                except BacklogHealthError as error:
+                    if not self.credentials.auth(None):
+                        raise BacklogHealthError(
+                            f"{error}; with both JIRA_PAT and JIRA_EMAIL/JIRA_API_TOKEN set, give --jira-deployment "
+                            "cloud or datacenter"
+                        ) from None
+                    raise
                 kind = str((info or {}).get("deploymentType", "")).lower()
                 self._deployment = "cloud" if kind == "cloud" else "datacenter"
         return self._deployment
