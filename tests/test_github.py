@@ -159,6 +159,10 @@ def test_project_leaves_done_items_out_by_default():
     with github_site("project_open", _scenario(project_item_count=60)) as url:
         loaded = _source(url, project="acme-shop/7")[0].load()
     assert loaded.items and all(item.status_category != "done" for item in loaded.items)
+    # every project item is accounted for: in the backlog, or left out with why
+    counts = {note.split(" project ")[1]: int(note.split()[0]) for note in loaded.notes if "were left out" in note}
+    assert len(loaded.items) + len(loaded.skipped) + sum(counts.values()) == 60, loaded.notes
+    assert any(why.startswith("done items") for why in counts)
     # the done items left out still tell the velocity, from the iterations they were finished in
     assert loaded.velocity is not None, "finished iterations give a velocity"
     velocity, iterations = loaded.velocity

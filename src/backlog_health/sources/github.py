@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -199,7 +200,8 @@ class GithubSource:
         self.n_requests = 0
         self.finished: list[BacklogItem] = []  # done project items in an iteration, for the velocity
         self.fresh: set[str] | None = None  # after an incremental load: the keys fetched anew
-        self.touches_unavailable = False  # GitHub would not say who last updated issues: not asked again
+        self.touches_unavailable = False
+        self.left_out: Counter[str] = Counter()  # project items not in the backlog, by why  # GitHub would not say who last updated issues: not asked again
         self._requester = None
 
     # -- requests ---------------------------------------------------------------------------------------
@@ -345,8 +347,14 @@ class GithubSource:
         location = f"{self.query.repo or self.query.project}"
         query = self._describe()
         velocity = derived_velocity(self.finished or [item for item in items if item.status_category == "done"])
+        # NOTE: every item the project holds is accounted for: in the backlog, skipped, or left out with why.
+        notes = tuple(f"{n} project {why} were left out" for why, n in self.left_out.items() if n)
         return Loaded(
-            SourceInfo(kind, location, query, frozenset(fields)), tuple(items), tuple(skipped), velocity=velocity
+            SourceInfo(kind, location, query, frozenset(fields)),
+            tuple(items),
+            tuple(skipped),
+            notes=notes,
+            velocity=velocity,
         )
 
     def _merge(
@@ -551,6 +559,7 @@ class GithubSource:
         content = node.get("content") or {}
         kind = content.get("__typename") or node.get("type")
         if kind in ("PullRequest", "PULL_REQUEST") or node.get("isArchived"):
+            self.left_out["pull requests and archived items"] += 1
             return None
         values = _field_values(node)
         names = {**PROJECT_FIELDS, **self.query.fields}
@@ -572,6 +581,7 @@ class GithubSource:
         number = content.get("number")
         key = f"{repository}#{number}" if repository and number is not None else str(node.get("id") or rank)
         if done and not self.query.include_done:
+            self.left_out["done items (--include-done keeps them)"] += 1
             # NOTE: a done item is left out of the backlog, but its iteration and estimate tell the velocity.
             iteration = values.get(names["iteration"])
             if isinstance(iteration, str):
