@@ -145,3 +145,13 @@ def test_planning_checklist_says_which_story_parts_are_there():
     assert story_form["A-3"].state == "na"
     ready = sum(r.ready for r in view_result.items if r.story is not None)
     assert view.stories_ready == f"user stories: {ready} of 2 ready", "stories are not hidden among bugs"
+
+
+def test_big_json_reports_are_compact(result, monkeypatch):
+    from backlog_health.report import json_report
+
+    small = render(reporters()["json"], result)
+    monkeypatch.setattr(json_report, "INDENT_UP_TO", len(result.items) - 1)
+    big = render(reporters()["json"], result)
+    assert "\n  " in small and "\n" not in big.rstrip("\n"), "indented when small, one line when big"
+    assert json.loads(big) == json.loads(small)

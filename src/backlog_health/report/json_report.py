@@ -56,12 +56,21 @@ def report_dict(result: RunResult) -> dict[str, Any]:
     }
 
 
+INDENT_UP_TO = 2000  # items; bigger reports are written compact
+
+
 class JsonReporter:
     """Writes the JSON report."""
 
     format = "json"
 
     def report(self, result: RunResult, outfile: TextIO) -> None:
-        """Write the report as indented UTF-8 JSON."""
-        json.dump(report_dict(result), outfile, ensure_ascii=False, indent=2)
+        """Write the report as UTF-8 JSON: indented up to INDENT_UP_TO items, compact beyond."""
+        data = report_dict(result)
+        # NOTE: json.dumps with an indent runs in Python, without one in C: 5x faster, a third smaller, and a
+        # backlog of thousands of items is read by machines (and jq), not scrolled through.
+        if len(result.items) <= INDENT_UP_TO:
+            outfile.write(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            outfile.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         outfile.write("\n")
