@@ -45,7 +45,12 @@ def summary_lines(result: RunResult, n_worst: int = 5) -> list[str]:
     if view.explanation:
         lines.append(click.style(f"Health {view.explanation}", dim=True))
     if view.change:
-        lines.append(f"Since the last run: {view.change}")
+        counts = (
+            f"; {view.n_new:,} new finding{'s' if view.n_new != 1 else ''}, {view.n_fixed:,} fixed{view.gone_note}"
+            if view.has_previous
+            else ""
+        )
+        lines.append(f"Since the last run: {view.change}{counts}")
     summary = result.summary
     if summary.by_criterion:
         lines.append("Findings by criterion:")
