@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from backlog_health.config import Config, load_config, validate_fail_on, validat
 from backlog_health.engine import analyze, build_rules
 from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, RunResult, SourceInfo
+from backlog_health.progress import Progress, interactive
 from backlog_health.report import check_destination, render, reporters, write_text
 from backlog_health.report.terminal import summary_lines
 from backlog_health.rules import RuleSet
@@ -132,21 +132,11 @@ def _config(config_path: Path | None, fail_under: float | None = None, fail_on: 
     return Config(**{**config.__dict__, **changes}) if changes else config
 
 
-def _progress(quiet: bool) -> Callable[[int, int], None] | None:
-    """Progress on stderr: redrawn on a terminal, periodic lines in CI logs, nothing when quiet."""
+def _progress(quiet: bool, label: str, about: bool = False) -> Progress | None:
+    """Progress on stderr: a bar redrawn on a terminal, a line every few seconds in CI logs, nothing when quiet."""
     if quiet:
         return None
-    interactive = sys.stderr.isatty() and os.environ.get("CI", "").lower() not in {"1", "true", "yes"}
-
-    def show(done: int, total: int) -> None:
-        if interactive:
-            end = "\n" if done == total else ""
-            click.echo(f"\ranalyzing {done}/{total} items", err=True, nl=False)
-            click.echo(end, err=True, nl=False)
-        elif total >= 5000 and (done == total or done % 5000 == 0):
-            click.echo(f"analyzed {done}/{total} items", err=True)
-
-    return show
+    return Progress(label, lambda text: click.echo(text, err=True, nl=False), interactive(), about=about)
 
 
 def _threshold_failed(result: RunResult, config: Config) -> str | None:
@@ -241,7 +231,12 @@ def _analyze_and_report(
 ) -> list[str]:
     # NOTE: the analysis cache lives beside the history: unchanged items are not parsed or checked again.
     store = history.CacheStore(connection) if connection is not None else None
-    result = analyze(loaded, config, rules, progress=_progress(options.quiet), strict=options.debug, cache=store)
+    progress = _progress(options.quiet, "analyzing")
+    result = analyze(
+        loaded, config, rules, progress=progress.update if progress else None, strict=options.debug, cache=store
+    )
+    if progress is not None:
+        progress.finish()
     if connection is not None:
         result = replace(result, history=history.compare(connection, result))
     # NOTE: the run enters the history only once its reports are written: a failed run changes nothing.
@@ -362,17 +357,6 @@ def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _fetch_progress(quiet: bool, what: str) -> Callable[[int, int | None], None] | None:
-    if quiet:
-        return None
-
-    def show(done: int, total: int | None) -> None:
-        of = f" of about {total}" if total else ""
-        click.echo(f"{what}: fetched {done}{of} items", err=True)
-
-    return show
-
-
 def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool, full_refresh: bool) -> Loader:
     """Load from a tracker with progress and retry messages on stderr; --debug logs the request count.
 
@@ -383,9 +367,12 @@ def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool, full_
 
     def load(config: Config, connection: sqlite3.Connection | None) -> tuple[Loaded, Keeper | None]:
         notify = (lambda message: None) if quiet else (lambda message: click.echo(f"{name}: {message}", err=True))
-        source = source_class(query(config), progress=_fetch_progress(quiet, name), notify=notify)
+        progress = _progress(quiet, f"{name}: fetched", about=True)
+        source = source_class(query(config), progress=progress.update if progress else None, notify=notify)
         if not (config.incremental and getattr(source, "incremental", True)):
             loaded = source.load()
+            if progress is not None:
+                progress.finish()
             logging.getLogger(__name__).debug("%s: %d requests", name, source.n_requests)
             return loaded, None
         started = now_utc()
@@ -393,6 +380,8 @@ def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool, full_
         if connection is not None and not full_refresh:
             baseline = SnapshotStore(connection, source.fetch_key).baseline(started, config.full_refresh_days)
         loaded = source.load(baseline=baseline)
+        if progress is not None:
+            progress.finish()
         logging.getLogger(__name__).debug("%s: %d requests", name, source.n_requests)
 
         def keep(connection: sqlite3.Connection) -> None:
