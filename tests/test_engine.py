@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 import backlog_health
+from backlog_health import engine
 from backlog_health.config import load_config
 from backlog_health.engine import analyze
 from backlog_health.model import BacklogItem, SourceInfo, Summary
@@ -115,3 +118,26 @@ def test_untyped_story_backlog_flags_the_odd_item_out():
     stories = [BacklogItem(f"S-{n}", f"As a user, I want report number {n}.") for n in range(25)]
     result = _run(*stories, BacklogItem("X", "Coupon codes at checkout"), fields=frozenset({"title"}))
     assert "WF01" in {f.rule for f in result.items[-1].findings}
+
+
+def test_worker_processes_find_what_one_process_finds(monkeypatch):
+    if engine._n_workers() == 0:
+        pytest.skip("no fork or a single core: the analysis runs in one process")
+    titles = [
+        "As a clerk, I want to add and delete invoices.",
+        "As a clerk, I want to add and delete invoices in the ledger.",
+        "As a user, I want the page to be fast and user-friendly, so that I can work.",
+        "Fix the crash when the TBD printer driver loads",
+        "As an admin, I want to export the audit log as CSV, so that auditors can read it.",
+    ]
+    items = [BacklogItem(f"P-{n}", titles[n % len(titles)]) for n in range(60)]
+    serial = _run(*items)
+    monkeypatch.setattr(engine, "PARALLEL_PARTS", 1)
+    monkeypatch.setattr(engine, "PARALLEL_CHECKS", 1)
+    parallel = _run(*items)
+    assert [r.findings for r in parallel.items] == [r.findings for r in serial.items]
+    assert [(r.story, r.acceptance_criteria) for r in parallel.items] == [
+        (r.story, r.acceptance_criteria) for r in serial.items
+    ]
+    assert parallel.notes == serial.notes and parallel.skipped == serial.skipped
+    assert any(f.rule == "UQ02" for r in parallel.items for f in r.findings), "backlog rules ran too"

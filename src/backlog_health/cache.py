@@ -52,10 +52,15 @@ _CONTENT_FIELDS = tuple(f.name for f in dataclasses.fields(BacklogItem) if f.nam
 
 def content_digest(item: BacklogItem) -> str:
     """One hash of what an item says (every field but its rank and dates)."""
-    # NOTE: the repr of strings, numbers, None and tuples of them is stable across runs and platforms, and
-    # ten times faster to build than a JSON document of the item.
-    values = tuple(getattr(item, name) for name in _CONTENT_FIELDS)
-    return hashlib.sha256(repr(values).encode("utf-8", "surrogatepass")).hexdigest()
+    values = [getattr(item, name) for name in _CONTENT_FIELDS]
+    # NOTE: the texts are hashed as they are, after a head that holds every other value and each text's length
+    # (so that no two items share a digest); the repr of numbers, None and tuples is stable across runs.
+    head = repr([("text", len(value)) if isinstance(value, str) else value for value in values])
+    digest = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
+    for value in values:
+        if isinstance(value, str):
+            digest.update(value.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def item_key(digest: str, story_types: Iterable[str], source_fields: frozenset[str], rules: str) -> str:

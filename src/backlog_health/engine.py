@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import multiprocessing
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -121,11 +123,9 @@ def analyze(
     if len(open_items) < len(loaded.items):
         notes.append(f"{len(loaded.items) - len(open_items)} done items were left out: the backlog is what is not done")
     fingerprint = rules_fingerprint(rules, f"{pipeline.name} {pipeline.version}") if cache is not None else ""
-    contexts, cached, keys = _contexts(
-        open_items, loaded.info.fields, config, pipeline, skipped, progress, notes, cache, fingerprint
-    )
+    contexts, cached, keys = _prepare(open_items, loaded.info.fields, config, skipped, notes, cache, fingerprint)
     failed: set[int] = set()
-    findings = _run_checks(contexts, rules, notes, strict, cached, failed)
+    findings = _run_checks(contexts, rules, pipeline, config.batch_size, notes, strict, cached, failed, progress)
     if cache is not None:
         item_rules = {rule.id for rule in rules if kinds()[rule.kind].scope == "item"}
         cache.put_many(
@@ -242,80 +242,169 @@ def _untyped_as_stories(prepared: list, notes: list[str]) -> list:
     ]
 
 
-def _contexts(
+# NOTE: below this much work a run stays in one process: starting workers costs more than it saves.
+PARALLEL_PARTS = 4000  # items whose story and criteria are to be found
+PARALLEL_CHECKS = 8000  # items to check, each text to parse counting as PARSE_COST items
+PARSE_COST = 40
+CHUNKS_PER_WORKER = 6  # chunks of work per worker process: uneven chunks even out
+
+# The work the worker processes share: set before they are forked, read by them (never sent).
+_JOB: dict | None = None
+
+
+def _n_workers() -> int:
+    """Worker processes for a large run: one per available core (at most 4), none where fork is unavailable."""
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cores, 4) if cores > 1 else 0
+
+
+def _chunks(indexes: Sequence[int], costs: Sequence[int], n_chunks: int) -> list[list[int]]:
+    """`indexes` cut in order into about `n_chunks` runs of similar total cost."""
+    total = sum(costs)
+    chunks: list[list[int]] = [[]]
+    spent = 0
+    for index, cost in zip(indexes, costs, strict=True):
+        if spent >= total * len(chunks) / n_chunks and chunks[-1]:
+            chunks.append([])
+        chunks[-1].append(index)
+        spent += cost
+    return chunks
+
+
+def _forked_map(function: Callable, chunks: list[list[int]], job: dict, n_workers: int, meanwhile=None):
+    """`function` over the chunks in forked worker processes that see `job`; `meanwhile` runs here in between."""
+    global _JOB
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(n_workers) as pool:
+            results = pool.imap(function, chunks)
+            done = meanwhile() if meanwhile is not None else None
+            return [result for chunk in results for result in chunk], done
+    finally:
+        _JOB = None
+
+
+def _parts_chunk(indexes: list[int]) -> list[tuple]:
+    """In a worker: the story and criteria of some items, or why an item could not be parsed."""
+    items, story_types = _JOB["items"], _JOB["story_types"]
+    found = []
+    for index in indexes:
+        try:
+            found.append((index, *_context_parts(items[index], story_types), None))
+        except Exception as error:  # NOTE: one strange item never sinks a run
+            log.debug("item %s skipped", items[index].key, exc_info=True)
+            found.append((index, None, (), False, f"{type(error).__name__}: {error}"))
+    return found
+
+
+def _prepare(
     items: Sequence[BacklogItem],
     source_fields: frozenset[str],
     config: Config,
-    pipeline: Pipeline,
     skipped: list[SkippedItem],
-    progress: Progress | None,
     notes: list[str],
     cache: Store | None = None,
     fingerprint: str = "",
 ) -> tuple[list[ItemContext], dict[int, list[Finding]], list[str]]:
-    """Parse every item once: story, criteria, and one spaCy doc for the story text of story items.
+    """Every item's story and criteria and whether it is checked as a story, as contexts without a parse yet.
 
     Also returns the item-level findings the cache holds (by item index) and each item's cache key.
     """
     story_types = config.story_types
-    prepared, keys, stored = [], [], []
     digests = [content_digest(item) for item in items] if cache is not None else []
-    item_keys = [item_key(d, story_types, source_fields, fingerprint) for d in digests]
+    item_keys = [item_key(d, story_types, source_fields, fingerprint) for d in digests] or [""] * len(items)
     # NOTE: one look-up answers for an unchanged item: its story, criteria and item-level findings. Finding the
     # story and criteria is most of the work, so they are also kept on their own, for when the rules change.
     found = cache.get_many(item_keys) if cache is not None else {}
-    part_keys = {n: parts_key(digests[n], story_types) for n, key in enumerate(item_keys) if key not in found}
-    known = cache.get_many(part_keys.values()) if part_keys else {}
-    fresh: dict[str, str] = {}
+    part_keys = {n: parts_key(digest, story_types) for n, digest in enumerate(digests) if item_keys[n] not in found}
+    known = cache.get_many(part_keys.values()) if cache is not None and part_keys else {}
+    entries: list[tuple | None] = [None] * len(items)
+    stored: list[tuple[bool, list[Finding]] | None] = [None] * len(items)
+    missing = []
     for n, item in enumerate(items):
-        key = item_keys[n] if cache is not None else ""
-        if key in found:
-            story, criteria, was_story, item_findings = decode_item(found[key])
-            prepared.append((item, story, criteria, _is_story(item, story_types)))
-            keys.append(key)
-            stored.append((was_story, item_findings))
+        if item_keys[n] in found:
+            story, criteria, was_story, item_findings = decode_item(found[item_keys[n]])
+            entries[n] = (item, story, criteria, _is_story(item, story_types))
+            stored[n] = (was_story, item_findings)
+        elif part_keys.get(n) in known:
+            entries[n] = (item, *decode_parts(known[part_keys[n]]), _is_story(item, story_types))
+        else:
+            missing.append(n)
+    n_workers = _n_workers() if len(missing) >= PARALLEL_PARTS else 0
+    if n_workers:
+        job = {"items": items, "story_types": story_types}
+        chunks = _chunks(missing, [1] * len(missing), n_workers * CHUNKS_PER_WORKER)
+        computed, _ = _forked_map(_parts_chunk, chunks, job, n_workers)
+    else:
+        computed = _parts_serial(missing, {"items": items, "story_types": story_types})
+    fresh: dict[str, str] = {}
+    for index, story, criteria, is_story, error in computed:
+        if error is not None:
+            skipped.append(SkippedItem(items[index].key, f"could not be parsed: {error}"))
             continue
-        if part_keys.get(n) in known:
-            prepared.append((item, *decode_parts(known[part_keys[n]]), _is_story(item, story_types)))
-            keys.append(key)
-            stored.append(None)
-            continue
-        try:
-            prepared.append((item, *_context_parts(item, story_types)))
-        except Exception as error:  # NOTE: one strange item never sinks a run
-            log.debug("item %s skipped", item.key, exc_info=True)
-            skipped.append(SkippedItem(item.key, f"could not be parsed: {type(error).__name__}: {error}"))
-            continue
-        keys.append(key)
-        stored.append(None)
+        entries[index] = (items[index], story, criteria, is_story)
         if cache is not None:
-            fresh[part_keys[n]] = encode_parts(prepared[-1][1], prepared[-1][2])
-    prepared = _untyped_as_stories(prepared, notes)
+            fresh[part_keys[index]] = encode_parts(story, criteria)
+    kept = [n for n, entry in enumerate(entries) if entry is not None]
+    prepared = _untyped_as_stories([entries[n] for n in kept], notes)
     if fresh:
         cache.put_many(fresh)
     # NOTE: findings stored for an item checked as a story do not answer when it is not one now, or the reverse.
     cached = {
-        index: entry[1]
-        for index, (entry, (*_, is_story)) in enumerate(zip(stored, prepared, strict=True))
-        if entry is not None and entry[0] == is_story
+        index: stored[n][1]
+        for index, (n, (*_, is_story)) in enumerate(zip(kept, prepared, strict=True))
+        if stored[n] is not None and stored[n][0] == is_story
     }
-    # NOTE: only story items are parsed by spaCy (bug reports and tasks need no story checks), and only those
-    # the cache does not answer for.
-    parse = [is_story and index not in cached for index, (*_, is_story) in enumerate(prepared)]
-    texts = [
-        (story.text if story else clean_story_text(item.title))
-        for (item, story, _, _), wanted in zip(prepared, parse, strict=True)
-        if wanted
+    contexts = [
+        ItemContext(item, story, None, criteria, is_story, source_fields)
+        for item, story, criteria, is_story in prepared
     ]
-    docs = iter(pipeline.nlp.pipe(texts, batch_size=config.batch_size))
-    contexts = []
-    total = len(prepared)
-    for done, ((item, story, criteria, is_story), wanted) in enumerate(zip(prepared, parse, strict=True), 1):
-        doc = next(docs) if wanted else None
-        contexts.append(ItemContext(item, story, doc, criteria, is_story, source_fields))
-        if progress and (done % 200 == 0 or done == total):
-            progress(done, total)
-    return contexts, cached, keys
+    return contexts, cached, [item_keys[n] for n in kept]
+
+
+def _parts_serial(indexes: list[int], job: dict) -> list[tuple]:
+    """The story and criteria of some items, in this process."""
+    global _JOB
+    previous, _JOB = _JOB, job
+    try:
+        return _parts_chunk(indexes)
+    finally:
+        _JOB = previous
+
+
+def _parse_text(ctx: ItemContext) -> str:
+    """The text spaCy parses for a story item: its story, or its cleaned title when it has none."""
+    return ctx.story.text if ctx.story else clean_story_text(ctx.item.title)
+
+
+def _check_chunk(indexes: list[int]) -> list[tuple[int, list[Finding], list[tuple[str, str]]]]:
+    """Parse and check some items (in a worker, or here): their findings and the checks that failed on them."""
+    contexts, rules, strict = _JOB["contexts"], _JOB["item_rules"], _JOB["strict"]
+    parse = [index for index in indexes if contexts[index].is_story]
+    # NOTE: only story items are parsed by spaCy (bug reports and tasks need no story checks); each doc is
+    # dropped once its item is checked, so memory stays flat however large the backlog.
+    docs = _JOB["nlp"].pipe((_parse_text(contexts[index]) for index in parse), batch_size=_JOB["batch_size"])
+    parsed = dict.fromkeys(parse)
+    results = []
+    for index in indexes:
+        ctx = contexts[index]
+        if index in parsed:
+            ctx = replace(ctx, doc=next(docs))
+        found: list[Finding] = []
+        failures: list[tuple[str, str]] = []
+        for rule, check in rules:
+            if rule.applies_to != "all" and not ctx.is_story:
+                continue
+            try:
+                found.extend(check(ctx, rule))
+            except Exception as error:
+                if strict:
+                    raise
+                failures.append((rule.id, f"{ctx.item.key} ({type(error).__name__}: {error})"))
+        results.append((index, found, failures))
+    return results
 
 
 def _applies(rule: Rule, ctx: ItemContext) -> bool:
@@ -324,47 +413,90 @@ def _applies(rule: Rule, ctx: ItemContext) -> bool:
 
 def _run_checks(
     contexts: list[ItemContext],
-    rules: Iterable[Rule],
+    rules: Sequence[Rule],
+    pipeline: Pipeline,
+    batch_size: int,
     notes: list[str],
     strict: bool,
     cached: Mapping[int, list[Finding]] | None = None,
     failed: set[int] | None = None,
+    progress: Progress | None = None,
 ) -> list[list[Finding]]:
     """Every rule over every item it applies to; a check that fails on one item is noted, not fatal.
 
-    Items in `cached` take their item-level findings from it; the findings stay in rule order either way.
-    The indices of items a check failed on are added to `failed` (their findings are incomplete).
+    Items in `cached` take their item-level findings from it; the others are parsed (story items) and checked,
+    in worker processes when there is much to do. Backlog-level rules see every item, without its parse.
+    The findings stay in rule order. The indices of items a check failed on are added to `failed`.
     """
     cached = cached or {}
     order = {rule.id: position for position, rule in enumerate(rules)}
-    findings: list[list[Finding]] = [list(cached.get(index, ())) for index in range(len(contexts))]
-    for rule in rules:
-        kind = kinds()[rule.kind]
-        if kind.scope == "backlog":
+    item_rules = [(rule, kinds()[rule.kind].check) for rule in rules if kinds()[rule.kind].scope == "item"]
+    failures: dict[str, list[str]] = {}  # rule id → what failed, in item order
+    backlog_found: list[tuple[int, Finding]] = []
+
+    def backlog_checks() -> None:
+        for rule in rules:
+            kind = kinds()[rule.kind]
+            if kind.scope != "backlog":
+                continue
             members = [i for i, ctx in enumerate(contexts) if _applies(rule, ctx)]
             try:
-                for local, finding in kind.check([contexts[i] for i in members], rule):
-                    findings[members[local]].append(finding)
+                found = [
+                    (members[local], finding) for local, finding in kind.check([contexts[i] for i in members], rule)
+                ]
             except Exception as error:
                 if strict:
                     raise
-                notes.append(f"{rule.id} failed on this backlog and was skipped: {type(error).__name__}: {error}")
-            continue
-        failures = []
-        for index, ctx in enumerate(contexts):
-            if index in cached or not _applies(rule, ctx):
+                failures[rule.id] = [f"{type(error).__name__}: {error}"]
                 continue
-            try:
-                findings[index].extend(kind.check(ctx, rule))
-            except Exception as error:
-                if strict:
-                    raise
-                failures.append(f"{ctx.item.key} ({type(error).__name__}: {error})")
-                if failed is not None:
-                    failed.add(index)
-        if failures:
-            notes.append(f"{rule.id} failed on {len(failures)} item(s) and skipped them: {', '.join(failures[:3])}")
-    if cached:
-        for index in cached:
-            findings[index].sort(key=lambda finding: order.get(finding.rule, len(order)))
+            backlog_found.extend(found)
+
+    todo = [index for index in range(len(contexts)) if index not in cached]
+    job = {
+        "contexts": contexts,
+        "item_rules": item_rules,
+        "strict": strict,
+        "nlp": pipeline.nlp,
+        "batch_size": batch_size,
+    }
+    costs = [PARSE_COST if contexts[index].is_story else 1 for index in todo]
+    n_workers = _n_workers() if sum(costs) >= PARALLEL_CHECKS else 0
+    if n_workers:
+        chunks = _chunks(todo, costs, n_workers * CHUNKS_PER_WORKER)
+        # NOTE: the backlog-level rules run here while the workers parse and check.
+        checked, _ = _forked_map(_check_chunk, chunks, job, n_workers, backlog_checks)
+    else:
+        global _JOB
+        previous, _JOB = _JOB, job
+        try:
+            checked = []
+            for chunk in _chunks(todo, costs, 20):
+                checked.extend(_check_chunk(chunk))
+                if progress:
+                    progress(len(checked), len(todo))
+        finally:
+            _JOB = previous
+        backlog_checks()
+    findings: list[list[Finding]] = [list(cached.get(index, ())) for index in range(len(contexts))]
+    for index, found, item_failures in checked:
+        findings[index] = found
+        for rule_id, failure in item_failures:
+            failures.setdefault(rule_id, []).append(failure)
+            if failed is not None:
+                failed.add(index)
+    for index, finding in backlog_found:
+        findings[index].append(finding)
+    # NOTE: one stable sort puts backlog-level findings (and cached ones) in rule order among the others.
+    for item_findings in findings:
+        item_findings.sort(key=lambda finding: order.get(finding.rule, len(order)))
+    for rule in rules:
+        if rule.id not in failures:
+            continue
+        if kinds()[rule.kind].scope == "backlog":
+            notes.append(f"{rule.id} failed on this backlog and was skipped: {failures[rule.id][0]}")
+        else:
+            listed = failures[rule.id]
+            notes.append(f"{rule.id} failed on {len(listed)} item(s) and skipped them: {', '.join(listed[:3])}")
+    if progress and n_workers:
+        progress(len(contexts), len(contexts))
     return findings
