@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from backlog_health import history
+from backlog_health.cache import decode_item
 from backlog_health.config import load_config
 from backlog_health.engine import analyze
 from backlog_health.model import BacklogItem, SourceInfo
@@ -104,3 +105,19 @@ def test_an_item_no_longer_checked_as_a_story_is_checked_again():
     second = _run((*notes, odd), store=store)
     assert not any(f.rule == "WF01" for f in second.items[-1].findings)
     assert _findings(second) == _findings(_run((*notes, odd)))
+
+
+def test_backlog_rules_reuse_what_they_prepared_of_unchanged_items():
+    twins = (
+        BacklogItem("PAN-7", "As a clerk, I want to export the invoices as a spreadsheet."),
+        BacklogItem("PAN-8", "As a clerk, I want to export all the invoices as a spreadsheet."),
+    )
+    store = DictStore()
+    _run((*ITEMS, *twins), store=store)
+    entries = [decode_item(text) for key, text in store.entries.items() if key.startswith("findings:")]
+    assert all({"UQ01", "UQ02"} <= set(entry[4]) for entry in entries), "each item keeps what UQ01 and UQ02 need"
+    edited = (*ITEMS, twins[0], replace(twins[1], title="As a clerk, I want to export all invoices as a spreadsheet."))
+    again = _run(edited, store=store)
+    assert store.hits == 4, "the edited item alone is checked again"
+    assert _findings(again) == _findings(_run(edited))
+    assert any(f.rule == "UQ02" for f in again.items[3].findings), "the unchanged twin still meets its edited twin"

@@ -79,17 +79,23 @@ def _story_fields(story: StoryParts | None) -> list[str | None] | None:
     return None if story is None else [story.role, story.means, story.ends, story.template, story.text, story.extra]
 
 
-def encode_item(story: StoryParts | None, criteria: tuple[str, ...], is_story: bool, findings: list[Finding]) -> str:
-    """An item's analysis as JSON for the store."""
+def encode_item(
+    story: StoryParts | None,
+    criteria: tuple[str, ...],
+    is_story: bool,
+    findings: list[Finding],
+    prepared: Mapping[str, Any] | None = None,
+) -> str:
+    """An item's analysis as JSON for the store (`prepared`: what backlog-level rules need of it, by rule id)."""
     rows = [[f.rule, f.criterion, f.severity, f.message, f.excerpt, f.suggestion, f.field] for f in findings]
-    return json.dumps([_story_fields(story), list(criteria), is_story, rows])
+    return json.dumps([_story_fields(story), list(criteria), is_story, rows, dict(prepared or {})])
 
 
-def decode_item(text: str) -> tuple[StoryParts | None, tuple[str, ...], bool, list[Finding]]:
-    """An item's story, criteria, whether it was checked as a story, and its item-level findings."""
-    fields, criteria, is_story, rows = json.loads(text)
+def decode_item(text: str) -> tuple[StoryParts | None, tuple[str, ...], bool, list[Finding], dict[str, Any]]:
+    """An item's story, criteria, whether it was checked as a story, its item-level findings and prepared values."""
+    fields, criteria, is_story, rows, prepared = json.loads(text)
     story = None if fields is None else StoryParts(*fields)
-    return story, tuple(criteria), is_story, [Finding(*row) for row in rows]
+    return story, tuple(criteria), is_story, [Finding(*row) for row in rows], prepared
 
 
 def encode_parts(story: StoryParts | None, criteria: tuple[str, ...]) -> str:

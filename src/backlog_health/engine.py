@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Any
 
 from backlog_health import __version__
 from backlog_health.cache import (
@@ -125,13 +126,29 @@ def analyze(
     fingerprint = rules_fingerprint(rules, f"{pipeline.name} {pipeline.version}") if cache is not None else ""
     contexts, cached, keys = _prepare(open_items, loaded.info.fields, config, skipped, notes, cache, fingerprint)
     failed: set[int] = set()
-    findings = _run_checks(contexts, rules, pipeline, config.batch_size, notes, strict, cached, failed, progress)
+    prepared = {index: entry[1] for index, entry in cached.items()}
+    findings = _run_checks(
+        contexts,
+        rules,
+        pipeline,
+        config.batch_size,
+        notes,
+        strict,
+        {index: entry[0] for index, entry in cached.items()},
+        failed,
+        progress,
+        prepared,
+    )
     if cache is not None:
         item_rules = {rule.id for rule in rules if kinds()[rule.kind].scope == "item"}
         cache.put_many(
             {
                 keys[i]: encode_item(
-                    ctx.story, ctx.acceptance_criteria, ctx.is_story, [f for f in findings[i] if f.rule in item_rules]
+                    ctx.story,
+                    ctx.acceptance_criteria,
+                    ctx.is_story,
+                    [f for f in findings[i] if f.rule in item_rules],
+                    prepared.get(i),
                 )
                 for i, ctx in enumerate(contexts)
                 if i not in cached and i not in failed
@@ -307,10 +324,11 @@ def _prepare(
     notes: list[str],
     cache: Store | None = None,
     fingerprint: str = "",
-) -> tuple[list[ItemContext], dict[int, list[Finding]], list[str]]:
+) -> tuple[list[ItemContext], dict[int, tuple[list[Finding], dict[str, Any]]], list[str]]:
     """Every item's story and criteria and whether it is checked as a story, as contexts without a parse yet.
 
-    Also returns the item-level findings the cache holds (by item index) and each item's cache key.
+    Also returns what the cache holds of an item (by item index: item-level findings, and the values backlog-level
+    rules prepared of it) and each item's cache key.
     """
     story_types = config.story_types
     digests = [content_digest(item) for item in items] if cache is not None else []
@@ -321,13 +339,13 @@ def _prepare(
     part_keys = {n: parts_key(digest, story_types) for n, digest in enumerate(digests) if item_keys[n] not in found}
     known = cache.get_many(part_keys.values()) if cache is not None and part_keys else {}
     entries: list[tuple | None] = [None] * len(items)
-    stored: list[tuple[bool, list[Finding]] | None] = [None] * len(items)
+    stored: list[tuple[bool, list[Finding], dict[str, Any]] | None] = [None] * len(items)
     missing = []
     for n, item in enumerate(items):
         if item_keys[n] in found:
-            story, criteria, was_story, item_findings = decode_item(found[item_keys[n]])
+            story, criteria, was_story, item_findings, prepared_values = decode_item(found[item_keys[n]])
             entries[n] = (item, story, criteria, _is_story(item, story_types))
-            stored[n] = (was_story, item_findings)
+            stored[n] = (was_story, item_findings, prepared_values)
         elif part_keys.get(n) in known:
             entries[n] = (item, *decode_parts(known[part_keys[n]]), _is_story(item, story_types))
         else:
@@ -353,7 +371,7 @@ def _prepare(
         cache.put_many(fresh)
     # NOTE: findings stored for an item checked as a story do not answer when it is not one now, or the reverse.
     cached = {
-        index: stored[n][1]
+        index: stored[n][1:]
         for index, (n, (*_, is_story)) in enumerate(zip(kept, prepared, strict=True))
         if stored[n] is not None and stored[n][0] == is_story
     }
@@ -407,6 +425,19 @@ def _check_chunk(indexes: list[int]) -> list[tuple[int, list[Finding], list[tupl
     return results
 
 
+def _prepared_values(
+    prepare: Callable, rule: Rule, members: list[int], contexts: list[ItemContext], prepared: dict[int, dict[str, Any]]
+) -> list[Any]:
+    """What a backlog-level rule needs of each member: kept from an earlier run, else prepared now (and kept)."""
+    values = []
+    for index in members:
+        own = prepared.setdefault(index, {})
+        if rule.id not in own:
+            own[rule.id] = prepare(contexts[index], rule)
+        values.append(own[rule.id])
+    return values
+
+
 def _applies(rule: Rule, ctx: ItemContext) -> bool:
     return rule.applies_to == "all" or ctx.is_story
 
@@ -421,13 +452,17 @@ def _run_checks(
     cached: Mapping[int, list[Finding]] | None = None,
     failed: set[int] | None = None,
     progress: Progress | None = None,
+    prepared: dict[int, dict[str, Any]] | None = None,
 ) -> list[list[Finding]]:
     """Every rule over every item it applies to; a check that fails on one item is noted, not fatal.
 
     Items in `cached` take their item-level findings from it; the others are parsed (story items) and checked,
     in worker processes when there is much to do. Backlog-level rules see every item, without its parse.
     The findings stay in rule order. The indices of items a check failed on are added to `failed`.
+    `prepared` holds, by item index and rule id, what backlog-level rules prepared of an item; those missing are
+    prepared and added.
     """
+    prepared = {} if prepared is None else prepared
     cached = cached or {}
     order = {rule.id: position for position, rule in enumerate(rules)}
     item_rules = [(rule, kinds()[rule.kind].check) for rule in rules if kinds()[rule.kind].scope == "item"]
@@ -441,8 +476,12 @@ def _run_checks(
                 continue
             members = [i for i, ctx in enumerate(contexts) if _applies(rule, ctx)]
             try:
+                extra = (
+                    () if kind.prepare is None else (_prepared_values(kind.prepare, rule, members, contexts, prepared),)
+                )
                 found = [
-                    (members[local], finding) for local, finding in kind.check([contexts[i] for i in members], rule)
+                    (members[local], finding)
+                    for local, finding in kind.check([contexts[i] for i in members], rule, *extra)
                 ]
             except Exception as error:
                 if strict:

@@ -8,6 +8,9 @@ Each module in this package declares one kind:
     USES = frozenset({"parse"})      # optional: capabilities it uses when the pipeline has them
     PARAMS = {"terms": Param(...)}   # its parameters, validated when rules load
     EXTENDS = "terms"                # optional: the parameter a config `extend` adds to
+    def prepare(ctx, rule): ...      # optional, backlog kinds: what check needs of one item, as JSON values;
+                                     # check(contexts, rule, prepared) then gets them, and the engine keeps
+                                     # them in the analysis cache, so an unchanged item is not prepared again
 
 Kinds are discovered, never listed by hand.
 """
@@ -85,7 +88,8 @@ class ItemContext:
 
 
 ItemCheck = Callable[[ItemContext, "Rule"], Iterator[Finding]]
-BacklogCheck = Callable[[list[ItemContext], "Rule"], Iterator[tuple[int, Finding]]]
+BacklogCheck = Callable[..., Iterator[tuple[int, Finding]]]  # (contexts, rule[, prepared]) → (index, finding)
+Prepare = Callable[[ItemContext, "Rule"], Any]
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class Kind:
     params: Mapping[str, Param]  # declared parameters
     extends: str | None  # parameter a config `extend` adds to
     check: Callable[..., Iterator[Any]]  # the check function
+    prepare: Prepare | None  # a backlog kind's per-item part, whose results the engine may cache
     doc: str  # first line of the module docstring
 
 
@@ -118,6 +123,7 @@ def kinds() -> Mapping[str, Kind]:
             params=dict(getattr(module, "PARAMS", {})),
             extends=getattr(module, "EXTENDS", None),
             check=module.check,
+            prepare=getattr(module, "prepare", None),
             doc=(module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else "",
         )
     return found

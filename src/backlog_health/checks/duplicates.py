@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from backlog_health.checks import ItemContext, Param
 from backlog_health.model import Finding
@@ -25,13 +25,20 @@ def normalize(text: str) -> str:
     return _NOT_WORD.sub(" ", clean_story_text(text).lower()).strip()
 
 
-def check(contexts: list[ItemContext], rule: Rule) -> Iterator[tuple[int, Finding]]:
+def prepare(ctx: ItemContext, rule: Rule) -> str:
+    """The item's text as compared: its normalized story text, or its title."""
+    # NOTE: a story's text has its leading issue key removed already; a plain title keeps a leading
+    # reference ("LSE-69: Bring … to approval"), which is what tells such titles apart.
+    return normalize(ctx.story.text) if ctx.story else _NOT_WORD.sub(" ", ctx.item.title.lower()).strip()
+
+
+def check(
+    contexts: list[ItemContext], rule: Rule, prepared: Sequence[str] | None = None
+) -> Iterator[tuple[int, Finding]]:
     """Group items by normalized story text (or title) and flag every member of a group of two or more."""
     groups: dict[str, list[int]] = defaultdict(list)
     for index, ctx in enumerate(contexts):
-        # NOTE: a story's text has its leading issue key removed already; a plain title keeps a leading
-        # reference ("LSE-69: Bring … to approval"), which is what tells such titles apart.
-        text = normalize(ctx.story.text) if ctx.story else _NOT_WORD.sub(" ", ctx.item.title.lower()).strip()
+        text = prepared[index] if prepared is not None else prepare(ctx, rule)
         if len(text.split()) >= rule.params["min_words"]:
             groups[text].append(index)
     for members in groups.values():

@@ -127,26 +127,48 @@ def content_words(text: str) -> list[str]:
     return [_stem(word) for word in _WORD.findall(_TEMPLATE.sub(" ", text)) if word not in _STOPWORDS]
 
 
-def _texts(contexts: Sequence[ItemContext], min_words: int) -> list[_Text]:
+def _raw(ctx: ItemContext) -> str:
+    """The text compared: the story, else the title, cut at MAX_CHARS."""
+    return ((ctx.story.text if ctx.story else ctx.item.title) or "")[:MAX_CHARS]
+
+
+def prepare(ctx: ItemContext, rule: Rule) -> list:
+    """What the check needs of one item: its text's normal form, content words, role words and direction."""
+    return _prepared(ctx)
+
+
+def _prepared(ctx: ItemContext) -> list:
+    raw = _raw(ctx)
+    role = content_words(ctx.story.role or "") if ctx.story else []
+    # NOTE: UQ01's normal form: texts with the same one are exact duplicates, not near ones.
+    return [normalize(raw), content_words(raw), role, bool(_DIRECTION.search(raw))]
+
+
+def _texts(contexts: Sequence[ItemContext], min_words: int, prepared: Sequence[list] | None = None) -> list[_Text]:
     """The distinct texts long enough to judge, in backlog order of their first item."""
     by_key: dict[str, list[int]] = {}
-    raws: dict[str, str] = {}
+    firsts: dict[str, list] = {}
     for index, ctx in enumerate(contexts):
-        raw = ((ctx.story.text if ctx.story else ctx.item.title) or "")[:MAX_CHARS]
-        key = normalize(raw)  # NOTE: UQ01's normal form: the same key is an exact duplicate, not ours
+        if prepared is not None:
+            own = prepared[index]
+            key = own[0]
+        else:
+            own = None
+            key = normalize(_raw(ctx))
         by_key.setdefault(key, []).append(index)
-        raws.setdefault(key, raw)
+        if key not in firsts:
+            firsts[key] = own
     texts = []
     for key, members in by_key.items():
-        sequence = tuple(content_words(raws[key]))
+        first = contexts[members[0]]
+        _, words, role_words, directed = firsts[key] or _prepared(first)
+        sequence = tuple(words)
         content = frozenset(sequence)
         if len(content) < max(1, min_words):
             continue
-        story = contexts[members[0]].story
-        role = frozenset(content_words(story.role or "")) if story else frozenset()
-        directed = bool(_DIRECTION.search(raws[key]))
+        story = first.story
         role_text = (story.role or "") if story else ""
-        texts.append(_Text(raws[key], sequence, content, directed, role, role_text, tuple(members)))
+        texts.append(_Text(_raw(first), sequence, content, directed, frozenset(role_words), role_text, tuple(members)))
     return texts
 
 
@@ -329,10 +351,10 @@ class _Found:
     clusters: list[list[int]]  # groups that hang together, each with at least two texts
 
 
-def _find(contexts: Sequence[ItemContext], params: Mapping[str, Any]) -> _Found:
+def _find(contexts: Sequence[ItemContext], params: Mapping[str, Any], prepared: Sequence[list] | None = None) -> _Found:
     """Texts, their verified near-duplicate edges and the clusters those form."""
     threshold = min(1.0, max(0.0, float(params["threshold"])))
-    texts = _texts(contexts, params["min_words"])
+    texts = _texts(contexts, params["min_words"], prepared)
     # NOTE: texts with the same content words ("export the report" / "export a report") are near duplicates
     # of similarity 1 and get one signature, so that a thousand of them make no thousand² candidates.
     # Directed texts also need the same word order: "from JS to XML" is not "from XML to JS".
@@ -425,9 +447,14 @@ def _keys(keys: Iterator[str], n_keys: int, n_cluster: int, n_others: int) -> st
     )
 
 
-def check(contexts: list[ItemContext], rule: Rule) -> Iterator[tuple[int, Finding]]:
-    """Cluster items whose texts are nearly the same and flag every member once, naming its closest match."""
-    found = _find(contexts, rule.params)
+def check(
+    contexts: list[ItemContext], rule: Rule, prepared: Sequence[list] | None = None
+) -> Iterator[tuple[int, Finding]]:
+    """Cluster items whose texts are nearly the same and flag every member once, naming its closest match.
+
+    `prepared` holds `prepare(ctx, rule)` of each context, when the engine has them.
+    """
+    found = _find(contexts, rule.params, prepared)
     texts, groups, edges = found.texts, found.groups, found.edges
     n_items = [sum(len(texts[text].members) for text in group) for group in groups]
     for cluster in found.clusters:
