@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from email.utils import formatdate
 from functools import partialmethod
 from pathlib import Path
 from typing import Any
@@ -320,6 +321,16 @@ def test_a_flaky_tracker_is_retried_and_the_report_is_complete(tracker, run, wor
     assert f"{name}: {tracker.service} answered 429 to {tracker.what}; retrying in 1 s (1 of 2)" in notices
     assert outcome.n_page_requests == 3 + 3, "three pages, one retry each"
     assert outcome.pauses == [1.0, 1.0, 1.0], "a pause before each retry, as long as asked"
+
+
+@ALL
+def test_retry_after_as_an_http_date_is_honoured(tracker, run):
+    # Retry-After may be a date instead of seconds (RFC 9110); three seconds from now, to the second
+    when = formatdate(time.time() + 3, usegmt=True)
+    outcome = run(tracker, [Fault(), Fault(status=429, headers={"Retry-After": when})], ["--json", "report.json"])
+    assert outcome.result.exit_code == 0, outcome.result.output
+    assert len(outcome.pauses) == 1 and 1.5 < outcome.pauses[0] <= 3.0, outcome.pauses
+    assert f"{tracker.service} answered 429 to {tracker.what}; retrying in" in outcome.result.stderr
 
 
 # -- runs that cannot finish -----------------------------------------------------------------------------------------

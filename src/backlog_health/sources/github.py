@@ -26,7 +26,7 @@ from backlog_health.sources import Loaded, incremental
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.incremental import Baseline
 from backlog_health.sources.markup import markdown_to_text
-from backlog_health.sources.retry import PageGuard, Retrier, timeouts
+from backlog_health.sources.retry import PageGuard, Retrier, retry_after, timeouts
 
 log = logging.getLogger(__name__)
 
@@ -258,11 +258,10 @@ class GithubSource:
         )
         if not limited:
             return 2.0**attempt if status in (500, 502, 503, 504) else None
-        if "retry-after" in headers:
-            wait = float(headers["retry-after"])
-        elif headers.get("x-ratelimit-reset"):
+        wait = retry_after(headers.get("retry-after"), self.clock())
+        if wait is None and headers.get("x-ratelimit-reset"):
             wait = max(0.0, float(headers["x-ratelimit-reset"]) - self.clock())
-        else:
+        if wait is None:
             wait = 60.0 * (attempt + 1)  # NOTE: GitHub's advice for secondary limits without a header
         if wait > self.query.max_wait:
             raise BacklogHealthError(

@@ -25,7 +25,7 @@ from backlog_health.sources import Loaded, incremental
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.incremental import Baseline
 from backlog_health.sources.markup import adf_to_text, wiki_to_text
-from backlog_health.sources.retry import PageGuard, Retrier, timeouts
+from backlog_health.sources.retry import PageGuard, Retrier, retry_after, timeouts
 
 log = logging.getLogger(__name__)
 
@@ -212,9 +212,8 @@ class JiraSource:
 
     def _retry_after(self, error, attempt: int) -> float:
         headers = getattr(getattr(error, "response", None), "headers", None) or {}
-        try:
-            wait = float(headers.get("Retry-After", ""))
-        except ValueError:
+        wait = retry_after(headers.get("Retry-After"), time.time())
+        if wait is None:
             wait = 2.0**attempt
         if wait > self.query.max_wait:
             raise BacklogHealthError(

@@ -3,8 +3,11 @@ against paging that goes round in circles."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from backlog_health.errors import BacklogHealthError
@@ -14,6 +17,22 @@ MAX_NETWORK_RETRIES = 2
 # NOTE: a reachable site accepts a connection in well under a second; a site behind a firewall that drops packets
 # never does, and each attempt on it costs this long (three attempts and the pauses between them: 18 s).
 CONNECT_TIMEOUT = 5.0
+
+
+def retry_after(value: object, now: float) -> float | None:
+    """Seconds a Retry-After header asks to wait, given in seconds or as an HTTP date; None without a usable one."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp() - now
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def timeouts(seconds: float) -> tuple[float, float]:
