@@ -480,6 +480,32 @@ def test_a_broken_rule_fails_before_any_request_and_leaves_no_snapshot(run, work
     assert outcome.n_page_requests == 0
 
 
+def test_the_paging_guard_tells_a_loop_from_a_backlog_that_changed_while_read():
+    from backlog_health.errors import BacklogHealthError
+    from backlog_health.sources.retry import PageGuard
+
+    def pages(*pages: tuple[list[str], str | None]) -> str | None:
+        guard = PageGuard("Jira", "the issue search", "issues")
+        try:
+            for keys, cursor in pages:
+                guard.check(keys, cursor)
+        except BacklogHealthError as error:
+            return str(error)
+        return None
+
+    # an issue added at the top while page 2 was read: the short last page holds the last issue of page 2 again
+    assert pages((["A", "B"], "t1"), (["C", "D"], "t2"), (["D"], None)) is None
+    # the first page served again, the same page token again, pages that bring nothing new
+    assert pages((["A", "B"], "t1"), (["A", "B"], "t1")) == (
+        "Jira repeated a page of issues already read (page 2 of the issue search); stopped to avoid an endless loop"
+    )
+    assert pages((["A"], "t1"), (["B"], "t2"), (["C"], "t1")).startswith("Jira repeated a link to a page already read")
+    assert pages((["A", "B"], "t1"), (["B"], "t2"), (["A"], "t3")).startswith(
+        "Jira sent 2 pages in a row without issues not read before (page 3 of the issue search)"
+    )
+    assert pages(([], "t1"), ([], "t2")).startswith("Jira sent 2 pages in a row without issues")
+
+
 # -- network down ---------------------------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ MAX_NETWORK_RETRIES = 2
 # NOTE: a reachable site accepts a connection in well under a second; a site behind a firewall that drops packets
 # never does, and each attempt on it costs this long (three attempts and the pauses between them: 18 s).
 CONNECT_TIMEOUT = 5.0
+MAX_STALE_PAGES = 2  # pages in a row without a new item that end paging as a loop
 
 
 def retry_after(value: object, now: float) -> float | None:
@@ -106,8 +107,13 @@ class Retrier:
 
 
 class PageGuard:
-    """Ends paging that goes round in circles: a page whose items all came before, or a next-page cursor (token,
-    Link URL) that was already followed. Without it a tracker that repeats a page would be read forever."""
+    """Ends paging that goes round in circles: a page served again, a next-page cursor (token, Link URL) that was
+    already followed, or pages in a row with no item not read before. Without it a tracker that repeats a page
+    would be read forever.
+
+    NOTE: one page of items all read before is no loop by itself: an item added at the top of the backlog while it
+    is read shifts the rest down, and a short last page may then hold only an item of the page before it.
+    """
 
     def __init__(self, service: str, what: str, unit: str = "items"):
         self.service = service  # "Jira", "GitHub": how messages name the tracker
@@ -115,21 +121,27 @@ class PageGuard:
         self.unit = unit  # what a page holds, e.g. "issues"
         self.n_pages = 0
         self._keys: set[str] = set()
+        self._pages: set[tuple[str, ...]] = set()  # the keys of each page read, in order
         self._cursors: set[str] = set()
+        self._n_stale = 0  # pages in a row that brought no item not read before
 
     def check(self, keys: Iterable[object], next_cursor: str | None = None) -> None:
         """Accept one page (the keys of its items, the cursor of the page after it) or end the run."""
         self.n_pages += 1
-        page = {str(key) for key in keys if key is not None}
-        if page and page <= self._keys:
-            repeated = f"a page of {self.unit} already read"
+        page = tuple(str(key) for key in keys if key is not None)
+        self._n_stale = 0 if not self._keys.issuperset(page) else self._n_stale + 1
+        if page and page in self._pages:
+            problem = f"repeated a page of {self.unit} already read"
         elif next_cursor is not None and next_cursor in self._cursors:
-            repeated = "a link to a page already read"
+            problem = "repeated a link to a page already read"
+        elif self._n_stale >= MAX_STALE_PAGES:
+            problem = f"sent {self._n_stale} pages in a row without {self.unit} not read before"
         else:
-            self._keys |= page
+            self._keys.update(page)
+            self._pages.add(page)
             if next_cursor is not None:
                 self._cursors.add(next_cursor)
             return
         raise BacklogHealthError(
-            f"{self.service} repeated {repeated} (page {self.n_pages} of {self.what}); stopped to avoid an endless loop"
+            f"{self.service} {problem} (page {self.n_pages} of {self.what}); stopped to avoid an endless loop"
         )
