@@ -335,7 +335,7 @@ def _prepare(
     item_keys = [item_key(d, story_types, source_fields, fingerprint) for d in digests] or [""] * len(items)
     # NOTE: one look-up answers for an unchanged item: its story, criteria and item-level findings. Finding the
     # story and criteria is most of the work, so they are also kept on their own, for when the rules change.
-    found = cache.get_many(item_keys) if cache is not None else {}
+    found = _decoded(cache.get_many(item_keys)) if cache is not None else {}
     part_keys = {n: parts_key(digest, story_types) for n, digest in enumerate(digests) if item_keys[n] not in found}
     known = cache.get_many(part_keys.values()) if cache is not None and part_keys else {}
     entries: list[tuple | None] = [None] * len(items)
@@ -343,7 +343,7 @@ def _prepare(
     missing = []
     for n, item in enumerate(items):
         if item_keys[n] in found:
-            story, criteria, was_story, item_findings, prepared_values = decode_item(found[item_keys[n]])
+            story, criteria, was_story, item_findings, prepared_values = found[item_keys[n]]
             entries[n] = (item, story, criteria, _is_story(item, story_types))
             stored[n] = (was_story, item_findings, prepared_values)
         elif part_keys.get(n) in known:
@@ -380,6 +380,17 @@ def _prepare(
         for item, story, criteria, is_story in prepared
     ]
     return contexts, cached, [item_keys[n] for n in kept]
+
+
+def _decoded(entries: Mapping[str, str]) -> dict[str, tuple]:
+    """The stored analyses that can be read; one written by another version of the tool is no answer."""
+    decoded = {}
+    for key, text in entries.items():
+        try:
+            decoded[key] = decode_item(text)
+        except (ValueError, TypeError):
+            continue
+    return decoded
 
 
 def _parts_serial(indexes: list[int], job: dict) -> list[tuple]:
