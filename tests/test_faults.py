@@ -325,11 +325,12 @@ def test_a_flaky_tracker_is_retried_and_the_report_is_complete(tracker, run, wor
 
 @ALL
 def test_retry_after_as_an_http_date_is_honoured(tracker, run):
-    # Retry-After may be a date instead of seconds (RFC 9110); three seconds from now, to the second
-    when = formatdate(time.time() + 3, usegmt=True)
+    # Retry-After may be a date instead of seconds (RFC 9110); five seconds from now, to the second (max_wait is 5;
+    # without the date, the pause would be the 1 s backoff)
+    when = formatdate(time.time() + 5, usegmt=True)
     outcome = run(tracker, [Fault(), Fault(status=429, headers={"Retry-After": when})], ["--json", "report.json"])
     assert outcome.result.exit_code == 0, outcome.result.output
-    assert len(outcome.pauses) == 1 and 1.5 < outcome.pauses[0] <= 3.0, outcome.pauses
+    assert len(outcome.pauses) == 1 and 2.5 < outcome.pauses[0] <= 5.0, outcome.pauses
     assert f"{tracker.service} answered 429 to {tracker.what}; retrying in" in outcome.result.stderr
 
 
