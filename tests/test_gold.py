@@ -22,14 +22,15 @@ from backlog_health.report import render, reporters
 from backlog_health.sources.sample import load_sample
 
 GOLD = Path(__file__).parent / "gold"
-# NOTE: the run's time and the tool version are fixed, so item ages and the header stay the same.
-WHEN = datetime(2026, 6, 1, 9, 30, tzinfo=timezone.utc)
+# NOTE: the run's time (ages and staleness are measured from it) and the tool version are fixed: the reports
+# do not change with the day they are made. The sample's dates run to the end of November 2026.
+WHEN = datetime(2026, 11, 29, 9, 30, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
 def result():
-    run = analyze(load_sample(), load_config(directory=None))
-    return replace(run, generated_at=WHEN, tool_version="0.0.0-gold")
+    run = analyze(load_sample(), load_config(directory=None), now=WHEN)
+    return replace(run, tool_version="0.0.0-gold")
 
 
 def _scrub(text: str) -> str:

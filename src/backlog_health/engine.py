@@ -20,7 +20,9 @@ from backlog_health.cache import (
     encode_item,
     encode_parts,
     item_key,
+    item_scope,
     parts_key,
+    parts_scope,
     rules_fingerprint,
 )
 from backlog_health.checks import ItemContext, kinds
@@ -101,8 +103,11 @@ def analyze(
     progress: Progress | None = None,
     strict: bool = False,
     cache: Store | None = None,
+    now: datetime | None = None,
 ) -> RunResult:
     """Analyze a loaded backlog; `strict` re-raises errors in checks instead of noting them (for --debug).
+
+    `now` is the moment ages and staleness are measured from (the current time unless given).
 
     With a `cache`, items whose content, rules and model are unchanged reuse their item-level findings and are
     not parsed again; backlog-level rules always run on the whole backlog.
@@ -159,7 +164,7 @@ def analyze(
                 f"{len(cached)} of {len(contexts)} items are unchanged since an earlier run: their checks were reused"
             )
     results = []
-    now = datetime.now(timezone.utc)
+    now = now or datetime.now(timezone.utc)
     suppressor = Suppressor(config.suppressions, now.date(), known_rules={rule.id for rule in rules})
     suppressed = []
     for index, ctx in enumerate(contexts):
@@ -332,11 +337,13 @@ def _prepare(
     """
     story_types = config.story_types
     digests = [content_digest(item) for item in items] if cache is not None else []
-    item_keys = [item_key(d, story_types, source_fields, fingerprint) for d in digests] or [""] * len(items)
+    scope = item_scope(story_types, source_fields, fingerprint)
+    item_keys = [item_key(digest, scope) for digest in digests] or [""] * len(items)
     # NOTE: one look-up answers for an unchanged item: its story, criteria and item-level findings. Finding the
     # story and criteria is most of the work, so they are also kept on their own, for when the rules change.
     found = _decoded(cache.get_many(item_keys)) if cache is not None else {}
-    part_keys = {n: parts_key(digest, story_types) for n, digest in enumerate(digests) if item_keys[n] not in found}
+    scope = parts_scope(story_types)
+    part_keys = {n: parts_key(digest, scope) for n, digest in enumerate(digests) if item_keys[n] not in found}
     known = cache.get_many(part_keys.values()) if cache is not None and part_keys else {}
     entries: list[tuple | None] = [None] * len(items)
     stored: list[tuple[bool, list[Finding], dict[str, Any]] | None] = [None] * len(items)
