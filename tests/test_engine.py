@@ -141,3 +141,11 @@ def test_worker_processes_find_what_one_process_finds(monkeypatch):
     ]
     assert parallel.notes == serial.notes and parallel.skipped == serial.skipped
     assert any(f.rule == "UQ02" for r in parallel.items for f in r.findings), "backlog rules ran too"
+
+
+def test_the_cycle_collector_settings_are_restored_after_a_run():
+    import gc
+
+    before = gc.get_threshold()
+    _run(BacklogItem("1", "As a user, I want to log in."))
+    assert gc.get_threshold() == before

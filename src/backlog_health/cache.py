@@ -63,16 +63,25 @@ def content_digest(item: BacklogItem) -> str:
     return digest.hexdigest()
 
 
-def item_key(digest: str, story_types: Iterable[str], source_fields: frozenset[str], rules: str) -> str:
-    """The cache key of one item's analysis (story, criteria and item-level findings)."""
-    text = json.dumps([digest, sorted(story_types), sorted(source_fields), rules])
-    return "findings:" + hashlib.sha256(text.encode()).hexdigest()
+def item_scope(story_types: Iterable[str], source_fields: frozenset[str], rules: str) -> str:
+    """What an item's analysis depends on besides its content: the story types, source fields, rules and model."""
+    text = json.dumps(["findings", sorted(story_types), sorted(source_fields), rules])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def parts_key(digest: str, story_types: Iterable[str]) -> str:
-    """The cache key of one item's story and acceptance criteria."""
-    text = json.dumps([digest, sorted(story_types), __version__])
-    return "parts:" + hashlib.sha256(text.encode()).hexdigest()
+def parts_scope(story_types: Iterable[str]) -> str:
+    """What an item's story and criteria depend on besides its content: the story types and the tool version."""
+    return hashlib.sha256(json.dumps(["parts", sorted(story_types), __version__]).encode()).hexdigest()
+
+
+def item_key(digest: str, scope: str) -> str:
+    """The cache key of one item's analysis (story, criteria and item-level findings); `scope` from item_scope."""
+    return "findings:" + hashlib.sha256(f"{scope} {digest}".encode()).hexdigest()
+
+
+def parts_key(digest: str, scope: str) -> str:
+    """The cache key of one item's story and acceptance criteria; `scope` from parts_scope."""
+    return "parts:" + hashlib.sha256(f"{scope} {digest}".encode()).hexdigest()
 
 
 def _story_fields(story: StoryParts | None) -> list[str | None] | None:
