@@ -16,7 +16,7 @@ import click
 
 from backlog_health import __version__, history
 from backlog_health.config import Config, load_config, validate_fail_on, validate_fail_under
-from backlog_health.engine import analyze, build_rules
+from backlog_health.engine import analyze, build_rules, fewer_collections
 from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, RunResult, SourceInfo
 from backlog_health.progress import Progress, interactive
@@ -210,7 +210,8 @@ def _run(load: Loader, options: RunOptions, snapshot: str | None = None) -> list
     exists = history_path is not None and Path(history_path).exists()
     connection = history.connect(Path(history_path)) if exists else None
     try:
-        loaded, keep_fetch = load(config, connection)
+        with fewer_collections():  # NOTE: a large backlog loads faster without repeated full collections
+            loaded, keep_fetch = load(config, connection)
         if connection is None and history_path is not None:
             connection = history.connect(Path(history_path))
         return _analyze_and_report(loaded, keep_fetch, options, config, rules, wanted, connection, snapshot)

@@ -105,7 +105,7 @@ GC_THRESHOLD = (100_000, 50, 1000)
 
 
 @contextmanager
-def _fewer_collections():
+def fewer_collections():
     """Raise the cycle collector's thresholds for the duration, then restore them."""
     previous = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
@@ -131,7 +131,7 @@ def analyze(
     With a `cache`, items whose content, rules and model are unchanged reuse their item-level findings and are
     not parsed again; backlog-level rules always run on the whole backlog.
     """
-    with _fewer_collections():
+    with fewer_collections():
         return _analyze(loaded, config, ruleset, progress, strict, cache, now)
 
 

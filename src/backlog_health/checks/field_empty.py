@@ -20,7 +20,8 @@ PARAMS = {
 def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     """Flag the item when the field has fewer than `min_words` words."""
     value = getattr(ctx.item, rule.params["field"]) or ""
-    n_words = len(value.split())
+    # NOTE: counting stops at min_words: a long description is not split into all its words.
+    n_words = len(value.split(maxsplit=max(rule.params["min_words"], 0)))
     if n_words < rule.params["min_words"]:
         # NOTE: `match` names the field for messages that say which one; the excerpt is the text itself, if any.
         yield rule.finding(match=rule.params["field"], excerpt=value.strip()[:200], field=rule.params["field"])
