@@ -372,6 +372,16 @@ def test_answers_slower_than_the_timeout_end_the_run_in_bounded_time(tracker, ru
     assert 3 <= outcome.seconds < 10, outcome.seconds
 
 
+@pytest.mark.parametrize("tracker", [TRACKERS["jira-cloud"], TRACKERS["github-issues"]], ids=["jira", "github"])
+def test_answers_trickled_a_byte_at_a_time_end_the_run_in_bounded_time(tracker, run, untouched):
+    """Each byte comes well within the 1 s timeout; the whole answer (3 timeouts at most) does not. (The deadline
+    sits in the retry policy both trackers share: two of them are enough to see it.)"""
+    outcome = run(tracker, [Fault(), *[Fault(trickle=0.05)] * 5])
+    assert untouched(outcome).startswith(f"cannot reach {tracker.service} (timed out); check")
+    assert outcome.n_page_requests == 1 + 3 and outcome.pauses == [1.0, 2.0]
+    assert 9 <= outcome.seconds < 16, outcome.seconds
+
+
 @ALL
 def test_truncated_json_that_stays_truncated_ends_the_run(tracker, run, untouched):
     outcome = run(tracker, [Fault(), *[Fault(truncate=True)] * 5])

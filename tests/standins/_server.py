@@ -32,6 +32,7 @@ class Fault:
     truncate: bool = False  # send the first half of the normal body, with a matching Content-Length
     reset: bool = False  # drop the connection with a TCP reset, without any response
     cut: bool = False  # send the headers and half the body, then drop the connection with a TCP reset
+    trickle: float = 0.0  # send the body one byte at a time, this many seconds apart (never trips a read timeout)
     replay: bool = False  # answer with the last normal answer under the same path prefix (a page served again)
 
 
@@ -197,20 +198,25 @@ class StandInHandler(BaseHTTPRequestHandler):
                 reply = reply._replace(headers={**kept, **fault.headers})
         if fault.truncate:
             reply = reply._replace(body=reply.body[: max(1, len(reply.body) // 2)])
-        self._write(reply, cut=fault.cut)
+        self._write(reply, cut=fault.cut, trickle=fault.trickle)
 
     def _reset(self) -> None:
         """Drop the connection: SO_LINGER 0 makes closing send RST instead of FIN."""
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
 
-    def _write(self, reply: Any, cut: bool = False) -> None:
+    def _write(self, reply: Any, cut: bool = False, trickle: float = 0.0) -> None:
         try:
             self.send_response(reply.status)
             for name, value in self._headers(reply).items():
                 self.send_header(name, value)
             self.end_headers()
-            if self.command != "HEAD":
+            if self.command != "HEAD" and trickle:
+                for n in range(len(reply.body)):
+                    self.wfile.write(reply.body[n : n + 1])
+                    self.wfile.flush()
+                    time.sleep(trickle)
+            elif self.command != "HEAD":
                 self.wfile.write(reply.body[: len(reply.body) // 2] if cut else reply.body)
             if cut:
                 self.wfile.flush()

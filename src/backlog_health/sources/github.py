@@ -26,7 +26,7 @@ from backlog_health.sources import Loaded, incremental
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.incremental import Baseline
 from backlog_health.sources.markup import markdown_to_text
-from backlog_health.sources.retry import PageGuard, Retrier, retry_after, timeouts
+from backlog_health.sources.retry import PageGuard, Retrier, answer_time, retry_after, timeouts
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,9 @@ class GithubSource:
         self.finished: list[BacklogItem] = []  # done project items in an iteration, for the velocity
         self.fresh: set[str] | None = None  # after an incremental load: the keys fetched anew
         self.touches_unavailable = False
-        self.left_out: Counter[str] = Counter()  # project items not in the backlog, by why  # GitHub would not say who last updated issues: not asked again
+        self.left_out: Counter[str] = (
+            Counter()
+        )  # project items not in the backlog, by why  # GitHub would not say who last updated issues: not asked again
         self._requester = None
 
     # -- requests ---------------------------------------------------------------------------------------
@@ -239,6 +241,7 @@ class GithubSource:
             self.notify,
             self.sleep,
             f"check GITHUB_API_URL or --github-url ({self.api_url}) and the network",
+            deadline=answer_time(self.query.timeout),
         )
 
         def counted() -> Any:

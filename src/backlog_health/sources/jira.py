@@ -25,7 +25,7 @@ from backlog_health.sources import Loaded, incremental
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.incremental import Baseline
 from backlog_health.sources.markup import adf_to_text, wiki_to_text
-from backlog_health.sources.retry import PageGuard, Retrier, retry_after, timeouts
+from backlog_health.sources.retry import PageGuard, Retrier, answer_time, retry_after, timeouts
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,7 @@ class JiraSource:
             self.notify,
             self.sleep,
             f"check the --jira URL ({self.base_url}) and the network",
+            deadline=answer_time(self.query.timeout),
         )
         return retrier.call(what, request, (JIRAError,), self._wait_for, self._explain, lambda error: error.status_code)
 

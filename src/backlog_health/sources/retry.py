@@ -4,7 +4,10 @@ against paging that goes round in circles."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
@@ -17,6 +20,7 @@ MAX_NETWORK_RETRIES = 2
 # NOTE: a reachable site accepts a connection in well under a second; a site behind a firewall that drops packets
 # never does, and each attempt on it costs this long (three attempts and the pauses between them: 18 s).
 CONNECT_TIMEOUT = 5.0
+ANSWER_TIMEOUTS = 3  # a whole answer may take this many timeouts (a slow but steady page still arrives)
 MAX_STALE_PAGES = 2  # pages in a row without a new item that end paging as a loop
 
 
@@ -41,6 +45,40 @@ def timeouts(seconds: float) -> tuple[float, float]:
     return min(CONNECT_TIMEOUT, seconds), seconds
 
 
+@contextmanager
+def answer_deadline(seconds: float | None, expired: list[bool] | None = None) -> Iterator[None]:
+    """Ends a request that takes longer than `seconds` in all with a Timeout, retried like any other.
+
+    A site that trickles its answer a byte at a time never trips the read timeout, which bounds each wait for
+    data only. Where a timer signal can interrupt the request (POSIX, main thread) it is bounded as a whole.
+    """
+    from requests.exceptions import Timeout
+
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not seconds or not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        # NOTE: the HTTP library may wrap the Timeout (a read cut short); `expired` says what happened.
+        if expired is not None:
+            expired.append(True)
+        raise Timeout(f"no complete answer within {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def answer_time(timeout: float) -> float:
+    """The most one whole answer may take for a configured timeout per request."""
+    return ANSWER_TIMEOUTS * timeout
+
+
 @dataclass(frozen=True)
 class Retrier:
     """Runs one request with retries; what to retry and how long to wait is the connector's to say."""
@@ -50,6 +88,7 @@ class Retrier:
     notify: Callable[[str], None]  # one-line messages for the user
     sleep: Callable[[float], None]  # time.sleep, or a fake in tests
     unreachable: str  # the end of the message when the tracker cannot be reached
+    deadline: float | None = None  # seconds one whole answer may take (the timeout bounds each wait for data)
 
     def call(
         self,
@@ -66,8 +105,10 @@ class Retrier:
 
         for attempt in range(self.max_retries + 1):
             last = attempt >= self.max_retries
+            expired: list[bool] = []
             try:
-                return request()
+                with answer_deadline(self.deadline, expired):
+                    return request()
             except api_errors as error:
                 wait = wait_for(error, attempt)  # may itself end the run when the wait is too long
                 if wait is None or last:
@@ -81,7 +122,7 @@ class Retrier:
             except (RequestsConnectionError, Timeout, ChunkedEncodingError) as error:
                 reason = (
                     "timed out"
-                    if isinstance(error, Timeout)
+                    if isinstance(error, Timeout) or expired
                     else "connection broken mid-answer"
                     if isinstance(error, ChunkedEncodingError)
                     else "connection failed"
