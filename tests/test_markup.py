@@ -839,3 +839,19 @@ def test_suppression_markers_in_comments_survive_conversion():
     text = markdown_to_text("Context.\n\n<!-- bh-ignore AM01, AT01: the team agreed -->\n\n<!-- a note -->\nMore.")
     assert description_markers(text) == [(("AM01", "AT01"), "the team agreed")]
     assert "a note" not in text
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        "".join("  " * i + f"- level {i}\n" for i in range(40)),
+        "".join("   " * i + f"1. level {i}\n" for i in range(40)),
+        "".join("> " * i + f"level {i}\n\n" for i in range(1, 40)),
+        "".join("\t" * i + f"- level {i}\n" for i in range(40)),
+    ],
+    ids=["bullets", "numbers", "quotes", "tabs"],
+)
+def test_deep_markdown_nesting_loses_no_text(nested: str) -> None:
+    """The parser gives up past 20 levels: what comes after (the rest of the body) must still be read."""
+    text = markdown_to_text(nested + "\nAcceptance criteria: the export lists every order.")
+    assert "level 39" in text and "the export lists every order" in text

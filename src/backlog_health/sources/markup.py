@@ -77,7 +77,26 @@ def markdown_to_text(text: str | None) -> str:
     """Plain text of Markdown (GitHub issue and pull-request bodies)."""
     if not isinstance(text, str) or not text.strip():
         return ""
-    return adf_to_text(markdown_to_adf(_clean(_keep_markers(text))))
+    return adf_to_text(markdown_to_adf(_shallow(_clean(_keep_markers(text)))))
+
+
+# NOTE: the Markdown parser stops at 20 levels of nesting and drops everything after (the rest of a body under a
+# list nested that deep): deeper indentation and quoting are brought back to where it still reads them.
+_DEEP_INDENT = re.compile(r"(?m)^(?:[ \t]{17,}|[ \t]*\t[ \t]*\t[ \t]*\t[ \t]*\t[ \t]*\t)")  # past 16 columns
+_DEEP_QUOTE = re.compile(r"(?m)^(?:[ \t]*>){9,}")
+
+
+def _columns(indent: str) -> int:
+    return len(indent.expandtabs(4))
+
+
+def _shallow(text: str) -> str:
+    """Markdown nested at most 8 levels deep (16 columns of indentation, 8 quote markers)."""
+    if " " * 17 in text or "\t" in text:
+        text = _DEEP_INDENT.sub(lambda m: m.group() if _columns(m.group()) <= 16 else " " * 16, text)
+    if ">" * 9 in text or "> >" in text:
+        text = _DEEP_QUOTE.sub(">" * 8, text)
+    return text
 
 
 # ---------------------------------------------------------------------------------------------------------------
