@@ -149,3 +149,16 @@ def test_the_cycle_collector_settings_are_restored_after_a_run():
     before = gc.get_threshold()
     _run(BacklogItem("1", "As a user, I want to log in."))
     assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_progress_counts_up_to_every_item(monkeypatch, parallel):
+    if parallel:
+        if engine._n_workers() == 0:
+            pytest.skip("no fork or a single core: the analysis runs in one process")
+        monkeypatch.setattr(engine, "PARALLEL_CHECKS", 1)
+    items = tuple(BacklogItem(str(n), f"As a user, I want report {n}.") for n in range(50))
+    seen: list[tuple[int, int]] = []
+    analyze(Loaded(SourceInfo("text", "t", None, frozenset()), items), CONFIG, progress=lambda *a: seen.append(a))
+    assert seen[-1] == (50, 50)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)

@@ -327,15 +327,32 @@ def _chunks(indexes: Sequence[int], costs: Sequence[int], n_chunks: int) -> list
     return chunks
 
 
-def _forked_map(function: Callable, chunks: list[list[int]], job: dict, n_workers: int, meanwhile=None):
-    """`function` over the chunks in forked worker processes that see `job`; `meanwhile` runs here in between."""
+def _forked_map(
+    function: Callable,
+    chunks: list[list[int]],
+    job: dict,
+    n_workers: int,
+    meanwhile: Callable[[], None] | None = None,
+    progress: Progress | None = None,
+) -> list:
+    """`function` over the chunks in forked worker processes that see `job`; `meanwhile` runs here in between.
+
+    The results come back in the order of the chunks; `progress` hears of each chunk done.
+    """
     global _JOB
     _JOB = job
+    total = sum(len(chunk) for chunk in chunks)
     try:
         with multiprocessing.get_context("fork").Pool(n_workers) as pool:
             results = pool.imap(function, chunks)
-            done = meanwhile() if meanwhile is not None else None
-            return [result for chunk in results for result in chunk], done
+            if meanwhile is not None:
+                meanwhile()
+            collected: list = []
+            for chunk, result in zip(chunks, results, strict=True):
+                collected.extend(result)
+                if progress and chunk:
+                    progress(len(collected), total)
+            return collected
     finally:
         _JOB = None
 
@@ -393,7 +410,7 @@ def _prepare(
     if n_workers:
         job = {"items": items, "story_types": story_types}
         chunks = _chunks(missing, [1] * len(missing), n_workers * CHUNKS_PER_WORKER)
-        computed, _ = _forked_map(_parts_chunk, chunks, job, n_workers)
+        computed = _forked_map(_parts_chunk, chunks, job, n_workers)
     else:
         computed = _parts_serial(missing, {"items": items, "story_types": story_types})
     fresh: dict[str, str] = {}
@@ -553,7 +570,8 @@ def _run_checks(
     if n_workers:
         chunks = _chunks(todo, costs, n_workers * CHUNKS_PER_WORKER)
         # NOTE: the backlog-level rules run here while the workers parse and check.
-        checked, _ = _forked_map(_check_chunk, chunks, job, n_workers, backlog_checks)
+        report = (lambda done, _: progress(len(cached) + done, len(contexts))) if progress else None
+        checked = _forked_map(_check_chunk, chunks, job, n_workers, backlog_checks, report)
     else:
         global _JOB
         previous, _JOB = _JOB, job
@@ -562,7 +580,7 @@ def _run_checks(
             for chunk in _chunks(todo, costs, 20):
                 checked.extend(_check_chunk(chunk))
                 if progress:
-                    progress(len(checked), len(todo))
+                    progress(len(cached) + len(checked), len(contexts))
         finally:
             _JOB = previous
         backlog_checks()
@@ -586,6 +604,4 @@ def _run_checks(
         else:
             listed = failures[rule.id]
             notes.append(f"{rule.id} failed on {len(listed)} item(s) and skipped them: {', '.join(listed[:3])}")
-    if progress and n_workers:
-        progress(len(contexts), len(contexts))
     return findings
