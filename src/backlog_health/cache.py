@@ -5,8 +5,9 @@ and invalidates exactly what it must:
 - an item's story and acceptance criteria: its content, the story types and the tool version;
 - its analysis: the same, plus the fields its source can fill, the rules (ids, kinds, severities, parameters) and
   the language model. It holds the story and criteria too (one look-up answers for an unchanged item), whether the
-  item was checked as a story, and its item-level findings.
-Backlog-level rules (duplicates, templates) always run on the whole backlog.
+  item was checked as a story, its item-level findings, and what backlog-level rules prepared of it.
+Backlog-level rules (duplicates, templates) always run on the whole backlog, but an unchanged item is not prepared
+for them again (its normal form, its content words).
 """
 
 from __future__ import annotations
