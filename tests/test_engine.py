@@ -162,3 +162,35 @@ def test_progress_counts_up_to_every_item(monkeypatch, parallel):
     analyze(Loaded(SourceInfo("text", "t", None, frozenset()), items), CONFIG, progress=lambda *a: seen.append(a))
     assert seen[-1] == (50, 50)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_the_placeholder_scan_skips_only_markers_that_cannot_match(monkeypatch):
+    from backlog_health.checks import ItemContext, placeholder
+    from backlog_health.rules import load_rules
+
+    rule = next(rule for rule in load_rules().rules if rule.id == "AM09")
+    texts = [
+        "Refund within TBD days",
+        "Owner: to be decided",
+        "Acceptance criteria:\n- TODO",
+        "Why ??? here",
+        "Intro: Lorem ipsum dolor",
+        "Limit:\nXXXX",
+        "Format: <insert format here>",
+        "Link: [Insert link]",
+        "Owner: TO BE ANNOUNCED.",
+        "Straße İSTANBUL ſtuff: tbc",
+        "Nothing open here <b>bold</b> [link]",
+    ]
+    contexts = [
+        ItemContext(BacklogItem(str(n), text, description=text), None, None, (), True) for n, text in enumerate(texts)
+    ]
+    assert placeholder._marker_needs(r"(?i)<\s*(?:insert|enter)\b[^<>\n]{0,60}>") == (
+        frozenset({"<"}),
+        frozenset({"insert", "enter"}),
+        frozenset({">"}),
+    )
+    found = [list(placeholder.check(ctx, rule)) for ctx in contexts]
+    monkeypatch.setattr(placeholder, "_possible", lambda markers, folded: tuple(range(len(markers))))
+    assert found == [list(placeholder.check(ctx, rule)) for ctx in contexts]
+    assert sum(map(len, found)) >= 2 * 9, "every marker but the last text's is found, in title and description"
