@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
@@ -48,19 +49,22 @@ def rules_fingerprint(rules: Iterable[Any], model: str) -> str:
 
 # NOTE: rank and dates do not change what item-level rules say; leaving them out keeps reordering cheap.
 _VOLATILE = frozenset({"rank", "created", "updated", "touched"})
-_CONTENT_FIELDS = tuple(f.name for f in dataclasses.fields(BacklogItem) if f.name not in _VOLATILE)
+_TEXTS = ("title", "description", "acceptance_criteria_field")  # the long ones, hashed as they are
+_OTHERS = operator.attrgetter(
+    *(f.name for f in dataclasses.fields(BacklogItem) if f.name not in _VOLATILE and f.name not in _TEXTS)
+)
 
 
 def content_digest(item: BacklogItem) -> str:
     """One hash of what an item says (every field but its rank and dates)."""
-    values = [getattr(item, name) for name in _CONTENT_FIELDS]
-    # NOTE: the texts are hashed as they are, after a head that holds every other value and each text's length
-    # (so that no two items share a digest); the repr of numbers, None and tuples is stable across runs.
-    head = repr([("text", len(value)) if isinstance(value, str) else value for value in values])
+    texts = [getattr(item, name) for name in _TEXTS]
+    # NOTE: a head holds every other value (the repr of strings, numbers, None and tuples is stable across runs)
+    # and each long text's length, so that no two items share a digest; the long texts follow as they are.
+    head = repr((_OTHERS(item), [len(text) if isinstance(text, str) else text for text in texts]))
     digest = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
-    for value in values:
-        if isinstance(value, str):
-            digest.update(value.encode("utf-8", "surrogatepass"))
+    for text in texts:
+        if isinstance(text, str):
+            digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
