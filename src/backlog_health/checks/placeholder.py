@@ -102,7 +102,9 @@ def _marker_needs(marker: str) -> tuple[frozenset[str], ...]:
 def _possible(markers: Sequence[str], folded: str) -> tuple[int, ...]:
     """The markers that can match a text (lowercased and folded): the others lack a snippet they need."""
     return tuple(
-        n for n, marker in enumerate(markers) if all(any(s in folded for s in need) for need in _marker_needs(marker))
+        n
+        for n, marker in enumerate(markers)
+        if all(any(map(folded.__contains__, need)) for need in _marker_needs(marker))
     )
 
 
@@ -126,7 +128,7 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         if not text:
             continue
         folded = text.lower()
-        if hints and not any(hint in folded for hint in hints):
+        if hints and not any(map(folded.__contains__, hints)):
             continue
         # NOTE: a marker that cannot match this text is left out of the scan; scanning for the rest finds the
         # same matches (a left-out marker matches nowhere) in a fraction of the time.
