@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -194,3 +195,25 @@ def test_the_placeholder_scan_skips_only_markers_that_cannot_match(monkeypatch):
     monkeypatch.setattr(placeholder, "_possible", lambda markers, folded: tuple(range(len(markers))))
     assert found == [list(placeholder.check(ctx, rule)) for ctx in contexts]
     assert sum(map(len, found)) >= 2 * 9, "every marker but the last text's is found, in title and description"
+
+
+def _dying_chunk(indexes):
+    """A worker that dies on its first chunk, as one killed for lack of memory would."""
+    if os.getpid() != _PARENT[0]:
+        os._exit(1)
+    return _CHECK_CHUNK(indexes)
+
+
+_PARENT = [os.getpid()]
+_CHECK_CHUNK = engine._check_chunk
+
+
+def test_a_dead_worker_leaves_its_work_to_the_main_process(monkeypatch):
+    if engine._n_workers() == 0:
+        pytest.skip("no fork or a single core: the analysis runs in one process")
+    items = [BacklogItem(f"P-{n}", f"As a clerk, I want report {n} and invoice {n}.") for n in range(30)]
+    serial = _run(*items)
+    monkeypatch.setattr(engine, "PARALLEL_CHECKS", 1)
+    monkeypatch.setattr(engine, "_check_chunk", _dying_chunk)
+    _PARENT[0] = os.getpid()
+    assert [r.findings for r in _run(*items).items] == [r.findings for r in serial.items]

@@ -7,6 +7,8 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -342,18 +344,25 @@ def _forked_map(
     global _JOB
     _JOB = job
     total = sum(len(chunk) for chunk in chunks)
+    executor = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        with multiprocessing.get_context("fork").Pool(n_workers) as pool:
-            results = pool.imap(function, chunks)
-            if meanwhile is not None:
-                meanwhile()
-            collected: list = []
-            for chunk, result in zip(chunks, results, strict=True):
-                collected.extend(result)
-                if progress and chunk:
-                    progress(len(collected), total)
-            return collected
+        futures = [executor.submit(function, chunk) for chunk in chunks]
+        if meanwhile is not None:
+            meanwhile()
+        collected: list = []
+        for chunk, future in zip(chunks, futures, strict=True):
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                # NOTE: a worker that died (out of memory, killed) leaves its chunks to this process.
+                log.debug("a worker process died; its work is done here", exc_info=True)
+                result = function(chunk)
+            collected.extend(result)
+            if progress and chunk:
+                progress(len(collected), total)
+        return collected
     finally:
+        executor.shutdown(wait=True, cancel_futures=True)
         _JOB = None
 
 
