@@ -301,7 +301,8 @@ def _criterion_views(result: RunResult, items: list[ItemView]) -> tuple[Criterio
                 rules[rule_id].severity if rule_id in rules else "",
                 count,
             )
-            for rule_id, count in counts.most_common()
+            # NOTE: most findings first; on a tie the rule listed first (AT01 before AT03) explains the criterion
+            for rule_id, count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
         )
         top_rule = rule_views[0].id
         rationale, fix = (rules[top_rule].rationale, rules[top_rule].fix) if top_rule in rules else ("", "")
