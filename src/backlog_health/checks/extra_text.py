@@ -63,12 +63,12 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
     for aside in rule.params["asides"]:
         at = re.search(rf"(?<!\w){re.escape(aside.lower())}(?!\w)", text)
         if at:
-            pieces.append(story.text[at.start() : at.start() + 80].rstrip(" ,.;"))
+            pieces.append(_clip(story.text[at.start() :], 80))
             break
     if rule.params["second_benefit"] and story.ends:
         second = _SECOND_REASON.search(story.ends)
         if second:
-            pieces.append(story.ends[second.start(1) :][:120])
+            pieces.append(_clip(story.ends[second.start(1) :], 120))
     if pieces:
         excerpt = " … ".join(pieces)[:300]
         yield rule.finding(
@@ -76,6 +76,13 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
             suggestion=f"Keep the story to role, means and ends; move '{excerpt}' to the description or the "
             "acceptance criteria.",
         )
+
+
+def _clip(text: str, limit: int) -> str:
+    """The text up to `limit` characters, cut between words and marked as cut."""
+    if len(text) <= limit:
+        return text.rstrip(" ,.;")
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;") + " …"
 
 
 def _clauses(ctx: ItemContext) -> Iterator[str]:
