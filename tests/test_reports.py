@@ -155,3 +155,34 @@ def test_big_json_reports_are_compact(result, monkeypatch):
     big = render(reporters()["json"], result)
     assert "\n  " in small and "\n" not in big.rstrip("\n"), "indented when small, one line when big"
     assert json.loads(big) == json.loads(small)
+
+
+def test_writing_a_report_follows_links_keeps_modes_and_never_replaces_a_pipe(tmp_path):
+    import os
+    import stat
+    import threading
+
+    target = tmp_path / "real.json"
+    target.write_text("old", encoding="utf-8")
+    os.chmod(target, 0o600)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    write_text("new", str(link))
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600, "a private file stays private"
+
+    previous = os.umask(0o077)
+    try:
+        write_text("fresh", str(tmp_path / "fresh.md"))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "fresh.md").stat().st_mode) == 0o600, "a new file follows the umask"
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text(encoding="utf-8")))
+    reader.start()
+    write_text("through the pipe", str(pipe))
+    reader.join(timeout=10)
+    assert received == ["through the pipe"] and stat.S_ISFIFO(pipe.stat().st_mode), "written into, not replaced"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -41,6 +42,13 @@ def render(reporter: Reporter, result: RunResult) -> str:
     return buffer.getvalue()
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, then setting it back)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def check_destination(destination: str) -> Path | None:
     """The path a report will be written to (None for stdout); fails early when it cannot be written."""
     if destination == "-":
@@ -48,6 +56,10 @@ def check_destination(destination: str) -> Path | None:
     path = Path(destination)
     if path.is_dir():
         raise BacklogHealthError(f"{destination}: is a folder; give a file name for the report")
+    if path.exists() and not path.is_file():  # /dev/null, a named pipe: written into, whatever its folder
+        if not os.access(path, os.W_OK):
+            raise BacklogHealthError(f"{destination}: is not writable; choose another path")
+        return path
     if not path.parent.is_dir():
         raise BacklogHealthError(
             f"{destination}: folder '{path.parent}' does not exist; create it or choose another path"
@@ -58,12 +70,26 @@ def check_destination(destination: str) -> Path | None:
 
 
 def write_text(text: str, destination: str) -> None:
-    """Write text to a path atomically (temp file, then rename), or to stdout for '-'."""
+    """Write text to a path atomically (temp file, then rename), or to stdout for '-'.
+
+    A symbolic link is followed (its target is replaced, the link stays); something that is not a regular file
+    (/dev/null, a named pipe) is written into, never replaced; a file that exists keeps its permissions, a new one
+    gets the umask's.
+    """
     path = check_destination(destination)
     if path is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    path = path.resolve() if path.is_symlink() else path
+    if path.exists() and not path.is_file():
+        try:
+            with path.open("w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as error:
+            raise BacklogHealthError(f"{destination}: cannot write the report: {error.strerror}") from None
+        return
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask()
     folder = path.parent
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
@@ -80,7 +106,7 @@ def write_text(text: str, destination: str) -> None:
     try:
         with handle:
             handle.write(text)
-        os.chmod(handle.name, 0o644)
+        os.chmod(handle.name, mode)
         os.replace(handle.name, path)
     except BaseException:
         with contextlib.suppress(OSError):
