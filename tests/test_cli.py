@@ -285,8 +285,9 @@ def test_odd_items_never_abort_the_run(run, tmp_path):
 def test_debug_shows_traceback(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["analyze", "missing.csv", "--debug"])
-    assert result.exit_code != 0
-    assert result.exception is not None, "--debug lets the exception through"
+    assert result.exit_code == 2, "--debug changes what is shown, not the exit code"
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.rstrip().endswith("missing.csv: no such file; check the path")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import json
 import logging
 import sqlite3
 import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -46,7 +47,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except BacklogHealthError as error:
             if debug:
-                raise
+                traceback.print_exc()
             _fail(str(error))
         except KeyboardInterrupt:
             _fail("interrupted; no report was written")
@@ -54,7 +55,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except Exception as error:  # NOTE: an unexpected failure is still "could not run", not a crash dump
             if debug:
-                raise
+                traceback.print_exc()  # NOTE: the traceback, then the same line and exit code 2 as without --debug
             _fail(f"unexpected {type(error).__name__}: {error} (run again with --debug for the traceback)")
 
     return wrapper
