@@ -481,6 +481,7 @@ def _check_chunk(indexes: list[int]) -> list[tuple[int, list[Finding], list[tupl
     # dropped once its item is checked, so memory stays flat however large the backlog.
     docs = _JOB["nlp"].pipe((_parse_text(contexts[index]) for index in parse), batch_size=_JOB["batch_size"])
     parsed = dict.fromkeys(parse)
+    for_all = [(rule, check) for rule, check in rules if rule.applies_to == "all"]  # the rules a non-story meets
     results = []
     for index in indexes:
         ctx = contexts[index]
@@ -488,9 +489,7 @@ def _check_chunk(indexes: list[int]) -> list[tuple[int, list[Finding], list[tupl
             ctx = replace(ctx, doc=next(docs))
         found: list[Finding] = []
         failures: list[tuple[str, str]] = []
-        for rule, check in rules:
-            if rule.applies_to != "all" and not ctx.is_story:
-                continue
+        for rule, check in rules if ctx.is_story else for_all:
             try:
                 found.extend(check(ctx, rule))
             except Exception as error:
