@@ -376,3 +376,25 @@ def test_both_kinds_of_credentials_set(deployment):
         source, _, _ = _source(site.url, both, jql="statusCategory != Done ORDER BY Rank")
         loaded = source.load()
     assert loaded.items and source.deployment() == deployment
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("https://po:secret@example.atlassian.net", "holds a user name or password"),
+        ("https://po@example.atlassian.net", "holds a user name or password"),
+        ("example.atlassian.net", "not an http(s) address"),
+        ("ftp://example.atlassian.net", "not an http(s) address"),
+        ("https://", "not an http(s) address"),
+    ],
+)
+def test_site_urls_without_credentials_only(url, error):
+    with pytest.raises(BacklogHealthError, match=re.escape(error)) as raised:
+        JiraSource(JiraQuery(url=url, project="AR"), CLOUD)
+    assert "secret" not in str(raised.value)
+
+
+def test_a_site_url_keeps_its_path_without_the_trailing_slash():
+    assert JiraSource(JiraQuery(url="https://example.com/jira/", project="AR"), CLOUD).base_url == (
+        "https://example.com/jira"
+    )

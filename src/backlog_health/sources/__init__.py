@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from backlog_health.errors import InputError
 from backlog_health.model import BacklogItem, SkippedItem, SourceInfo
 
 
@@ -17,3 +19,23 @@ class Loaded:
     notes: tuple[str, ...] = ()  # one-line warnings, e.g. "decoded as cp1252"
     # points finished per sprint and the closed sprints it was read from, when the tracker reports them
     velocity: tuple[float, tuple[str, ...]] | None = None
+
+
+def site_url(url: str, what: str) -> str:
+    """A tracker's address as given (`what` names the flag or setting), checked: http(s), a host, no credentials.
+
+    A user name or password in the URL would be sent, logged in errors and written into every item link of the
+    reports; credentials come from the environment only.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        has_credentials = parts.username is not None or parts.password is not None
+    except ValueError:
+        raise InputError(f"{what} {url!r} is not a URL; give the site's address, e.g. https://example.com") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{what} {url!r} is not an http(s) address; give it as https://…")
+    if has_credentials:
+        raise InputError(
+            f"{what}: the URL holds a user name or password; remove it and set the credentials in the environment"
+        )
+    return url.strip().rstrip("/")

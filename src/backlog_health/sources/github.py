@@ -22,7 +22,7 @@ from typing import Any
 from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, SkippedItem, SourceInfo
 from backlog_health.planning import derived_velocity
-from backlog_health.sources import Loaded, incremental
+from backlog_health.sources import Loaded, incremental, site_url
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.incremental import Baseline
 from backlog_health.sources.markup import markdown_to_text
@@ -192,7 +192,7 @@ class GithubSource:
             raise InputError("give one of --github OWNER/REPO and --github-project OWNER/NUMBER")
         self.query = query
         self.token = token or token_from_env()
-        self.api_url = (query.api_url or api_url_from_env()).rstrip("/")
+        self.api_url = site_url(query.api_url or api_url_from_env(), "--github-url (or GITHUB_API_URL)")
         self.progress = progress
         self.notify = notify or (lambda message: log.warning("%s", message))
         self.sleep = sleep

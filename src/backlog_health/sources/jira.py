@@ -21,7 +21,7 @@ from typing import Any
 from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, Link, SkippedItem, SourceInfo
 from backlog_health.planning import MIN_VELOCITY_SPRINTS, N_VELOCITY_SPRINTS
-from backlog_health.sources import Loaded, incremental
+from backlog_health.sources import Loaded, incremental, site_url
 from backlog_health.sources.files import parse_date
 from backlog_health.sources.incremental import Baseline
 from backlog_health.sources.markup import adf_to_text, wiki_to_text
@@ -164,7 +164,7 @@ class JiraSource:
         self.notify = notify or (lambda message: log.warning("%s", message))
         self.sleep = sleep
         self.n_requests = 0
-        self.base_url = query.url.rstrip("/")
+        self.base_url = site_url(query.url, "--jira")
         self.fresh: set[str] | None = None  # after an incremental load: the keys fetched anew
         self._deployment: str | None = None
 
