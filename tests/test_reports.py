@@ -186,3 +186,13 @@ def test_writing_a_report_follows_links_keeps_modes_and_never_replaces_a_pipe(tm
     write_text("through the pipe", str(pipe))
     reader.join(timeout=10)
     assert received == ["through the pipe"] and stat.S_ISFIFO(pipe.stat().st_mode), "written into, not replaced"
+
+
+def test_bidirectional_overrides_never_reach_a_report():
+    """U+202E shows "txt.exe" as "exe.txt" and reorders the report's own words after it."""
+    tricky = BacklogItem("B-1", "As a user, I want \u202etxt.exe\u202c and \u2067names\u2069 so that I pay $5", rank=1)
+    result = analyze(Loaded(SourceInfo("file", "b.csv"), (tricky,)), load_config(directory=None))
+    for name in ("html", "markdown"):
+        text = render(reporters()[name], result)
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]", text), name
+    assert "\\$5" in render(reporters()["markdown"], result), "GitHub reads $…$ as math"

@@ -22,7 +22,7 @@ from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, RunResult, SourceInfo
 from backlog_health.progress import Progress, interactive
 from backlog_health.report import check_destination, render, reporters, write_text
-from backlog_health.report.terminal import summary_lines
+from backlog_health.report.terminal import plain, summary_lines
 from backlog_health.rules import RuleSet
 from backlog_health.rules_doc import example_text, reference
 from backlog_health.sources import Loaded
@@ -53,7 +53,7 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             _fail("interrupted; no report was written")
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except Exception as error:  # NOTE: an unexpected failure is still "could not run", not a crash dump
+        except Exception as error:  # noqa: BLE001 - an unexpected failure is still "could not run", not a crash dump
             if debug:
                 traceback.print_exc()  # NOTE: the traceback, then the same line and exit code 2 as without --debug
             _fail(f"unexpected {type(error).__name__}: {error} (run again with --debug for the traceback)")
@@ -538,12 +538,12 @@ def check_command(
         click.echo(json.dumps([_check_entry(item) for item in data["items"]], ensure_ascii=False, indent=2))
     elif not quiet:
         for item in result.items:
-            click.echo(item.item.title)
+            click.echo(plain(item.item.title))
             for f in sorted(item.findings, key=lambda f: _SEVERITY_RANK[f.severity]):
                 colour = {"error": "red", "warning": "yellow", "info": "blue"}[f.severity]
-                click.echo(f"  {click.style(f.severity, fg=colour)} {f.rule} [{f.criterion}] {f.message}")
+                click.echo(f"  {click.style(f.severity, fg=colour)} {f.rule} [{f.criterion}] {plain(f.message)}")
                 if f.suggestion:
-                    click.echo(f"      → {f.suggestion}")
+                    click.echo(f"      → {plain(f.suggestion)}")
             if not item.findings:
                 click.echo(click.style("  ok", fg="green"))
     if result.nlp.reduced and not quiet:

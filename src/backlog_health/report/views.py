@@ -13,6 +13,7 @@ from markupsafe import Markup
 from backlog_health.metrics import METRICS
 from backlog_health.model import CRITERIA, SEVERITIES, ItemResult, RunResult
 from backlog_health.report import charts
+from backlog_health.report.templating import no_bidi
 
 # Plain-language names of the criteria, for Product Owners rather than rule authors.
 CRITERION_LABELS = {
@@ -529,7 +530,7 @@ def table_json(view: ReportView, result: RunResult) -> Markup:
         }
         for item in items
     ]
-    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    text = no_bidi(json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
     # NOTE: inside <script>, "</" could end the element and "<!--" start a comment; escaped, JSON stays JSON.
     for raw, safe in (
         ("<", "\\u003c"),
