@@ -201,9 +201,7 @@ def compare(conn: sqlite3.Connection, result: RunResult) -> History:
     gone = {key: value for key, value in before.items() if key not in current}
     # NOTE: a finding that is gone was fixed only if its item is still there and no suppression silences it now.
     by_key = {entry.item.key: entry.item for entry in result.items}
-    silenced = {
-        fingerprint(by_key[entry.item], entry.finding) for entry in result.suppressed if entry.item in by_key
-    }
+    silenced = {fingerprint(by_key[entry.item], entry.finding) for entry in result.suppressed if entry.item in by_key}
     removed = [key for key, (item, _) in gone.items() if item not in by_key]
     suppressed = [key for key in gone if key in silenced]
     fixed = sorted(value for key, value in gone.items() if key not in silenced and value[0] in by_key)

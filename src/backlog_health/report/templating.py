@@ -24,6 +24,8 @@ def no_bidi(text: str) -> str:
 def _finalize(value: object) -> object:
     """Every value a template prints: plain strings lose bidirectional controls (markup the tool built is kept)."""
     return no_bidi(value) if type(value) is str else value
+
+
 # NOTE: GitHub pings "@name" and links "https://…", "www.…" and e-mail addresses in the text that Markdown
 # leaves; backslashes do not stop that. A zero-width joiner after "@", "www" and the scheme's ":" does, and
 # reads the same.
