@@ -245,8 +245,9 @@ def test_jira_incremental_equals_a_full_fetch(tmp_path, monkeypatch, caplog, dep
             _change_jira(site)
         second, log = _analyze(tmp_path, args, "second.json")
         third, full_log = _analyze(tmp_path, args, "third.json", "--full-refresh")
-    assert "fetched the changes since 2024-06-09 10:00 UTC: 2 updated, 1 joined the query without an update" in log
+    assert "fetched the changes since the last fetch (2024-06-10 10:00 UTC): 2 updated, 1 joined the query without an update" in log
     assert "2 left it" in log and "fetched the changes" not in full_log
+    assert "fetched in full (--full-refresh)" in full_log
     assert _backlog(second) == _backlog(third), "an incremental fetch gives the backlog a full one gives"
     keys_before = {i["key"] for i in first["items"]}
     keys_after = {i["key"] for i in second["items"]}
@@ -277,7 +278,7 @@ def test_github_incremental_equals_a_full_fetch(tmp_path, monkeypatch, caplog):
             _change_github(site, start)
         second, log = _analyze(tmp_path, args, "second.json")
         third, _ = _analyze(tmp_path, args, "third.json", "--full-refresh")
-    assert "fetched the changes since 2024-06-03 09:55 UTC: 2 updated or new, 2 left the query" in log
+    assert "fetched the changes since the last fetch (2024-06-03 10:00 UTC): 2 updated or new, 2 left the query" in log
     assert _backlog(second) == _backlog(third)
     titles = {i["title"] for i in second["items"]}
     assert "Checkout fails when the cart holds a gift card" in titles

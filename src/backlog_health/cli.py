@@ -384,6 +384,8 @@ def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool, full_
         loaded = source.load(baseline=baseline)
         if progress is not None:
             progress.finish()
+        if baseline is None:
+            notify(f"fetched in full{' (--full-refresh)' if full_refresh else ''}: {len(loaded.items):,} items")
         logging.getLogger(__name__).debug("%s: %d requests", name, source.n_requests)
 
         def keep(connection: sqlite3.Connection) -> None:

@@ -377,8 +377,8 @@ class GithubSource:
         self.fresh = set(fresh) | {entry.key for entry in unreadable}
         items, skipped = incremental.merged(baseline, order, fresh, unreadable)
         self.notify(
-            f"fetched the changes since {since:%Y-%m-%d %H:%M} UTC: {len(fresh)} updated or new, {len(left)} "
-            f"left the query; {len(items) - len(fresh)} unchanged from the last fetch"
+            f"fetched the changes since the last fetch ({baseline.fetched_at:%Y-%m-%d %H:%M} UTC): {len(fresh):,} updated or new, {len(left):,} "
+            f"left the query; {len(items) - len(fresh):,} unchanged from the last fetch"
         )
         return items, skipped
 

@@ -457,8 +457,8 @@ class JiraSource:
         self.fresh = set(fresh) | {entry.key for entry in unreadable}
         left = len(set(baseline.order) - set(order))
         self.notify(
-            f"fetched the changes since {since:%Y-%m-%d %H:%M} UTC: {len(changed)} updated, {len(joined)} joined "
-            f"the query without an update, {left} left it; {len(items) - len(fresh.keys() & set(order))} "
+            f"fetched the changes since the last fetch ({baseline.fetched_at:%Y-%m-%d %H:%M} UTC): {len(changed):,} updated, {len(joined):,} joined "
+            f"the query without an update, {left:,} left it; {len(items) - len(fresh.keys() & set(order)):,} "
             "unchanged from the last fetch"
         )
         return items, skipped
