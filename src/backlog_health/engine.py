@@ -161,7 +161,9 @@ def _analyze(
     skipped = list(loaded.skipped)
     open_items = tuple(item for item in loaded.items if item.status_category != "done")
     if len(open_items) < len(loaded.items):
-        notes.append(f"{len(loaded.items) - len(open_items)} done items were left out: the backlog is what is not done")
+        notes.append(
+            f"{len(loaded.items) - len(open_items):,} done items were left out: the backlog is what is not done"
+        )
     fingerprint = rules_fingerprint(rules, f"{pipeline.name} {pipeline.version}") if cache is not None else ""
     contexts, cached, keys = _prepare(open_items, loaded.info.fields, config, skipped, notes, cache, fingerprint)
     failed: set[int] = set()
@@ -195,7 +197,7 @@ def _analyze(
         )
         if cached:
             notes.append(
-                f"{len(cached)} of {len(contexts)} items are unchanged since an earlier run: their checks were reused"
+                f"{len(cached):,} of {len(contexts):,} items are unchanged since an earlier run: their checks were reused"
             )
     results = []
     now = now or datetime.now(timezone.utc)
@@ -288,9 +290,13 @@ def _untyped_as_stories(prepared: list, notes: list[str]) -> list:
         return prepared
     # NOTE: a tracker export without issue types where most items are bugs and tasks would drown the
     # report in "no role" findings; check as stories only the items written as one, and say so.
+    how = "give items a type (an issue type, a Type column, or a 'story' label) to check every story"
     notes.append(
-        f"{len(untyped) - n_written} of {len(untyped)} items have no issue type and are not written as user stories, "
-        "so story checks ran only on the items that are; add an issue type column to check every story"
+        f"none of the {len(untyped):,} items without an issue type is written as a user story, so no story checks "
+        f"ran on them; {how}"
+        if n_written == 0
+        else f"{len(untyped) - n_written:,} of {len(untyped):,} items have no issue type and are not written as user "
+        f"stories, so story checks ran only on the items that are; {how}"
     )
     return [
         (item, story, criteria, is_story if item.type is not None else story is not None)

@@ -36,11 +36,11 @@ def summary_lines(result: RunResult, n_worst: int = 5) -> list[str]:
         or "none"
     )
     lines = [
-        f"{view.source_kind}: {plain(view.source_location)} · {view.n_items} items"
-        + (f" · {view.n_skipped} skipped" if view.n_skipped else ""),
-        f"Backlog health {band} · {view.n_ready} of {view.n_items} ready"
+        f"{view.source_kind}: {plain(view.source_location)} · {view.n_items:,} items"
+        + (f" · {view.n_skipped:,} skipped" if view.n_skipped else ""),
+        f"Backlog health {band} · {view.n_ready:,} of {view.n_items:,} ready"
         + (f" ({view.stories_ready})" if view.stories_ready else "")
-        + f" · {view.n_findings} findings: {severities}",
+        + f" · {view.n_findings:,} findings: {severities}",
     ]
     if view.explanation:
         lines.append(click.style(f"Health {view.explanation}", dim=True))

@@ -227,7 +227,7 @@ class ReportView:
 
 def plural(count: int, noun: str) -> str:
     """ "1 finding", "2 findings"; "info" does not take an s."""
-    return f"{count} {noun}" if count == 1 or noun == "info" else f"{count} {noun}s"
+    return f"{count:,} {noun}" if count == 1 or noun == "info" else f"{count:,} {noun}s"
 
 
 def severity_text(counts: dict[str, int]) -> str:
