@@ -83,3 +83,45 @@ def test_bad_input_is_reported_with_exit_2(tmp_path):
     done, _, outputs = _run_step(tmp_path, path=str(tmp_path / "missing.csv"))
     assert outputs["status"] == "2" and "health-score" not in outputs
     assert "missing.csv" in done.stderr
+
+
+def test_inputs_become_the_command_line_and_the_token(tmp_path):
+    """Labels split on commas (spaces kept inside a label), a full refresh, and the workflow token when the
+    workflow sets no GITHUB_TOKEN; run with a stand-in for the installed command that records what it got."""
+    fake = tmp_path / "bin" / "backlog-health"
+    fake.parent.mkdir()
+    fake.write_text(
+        '#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "$BH_OUT/args"\necho "$GITHUB_TOKEN" > "$BH_OUT/token"\n'
+    )
+    fake.chmod(0o755)
+    (tmp_path / "out").mkdir()
+    summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
+    env = {key: value for key, value in os.environ.items() if key not in ("GITHUB_TOKEN", "GH_TOKEN")} | {
+        "PATH": f"{fake.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        "BH_OUT": str(tmp_path / "out"),
+        "BH_HISTORY": "true",
+        "BH_GITHUB_REPO": "acme/shop",
+        "BH_GITHUB_LABELS": "bug, needs refinement ,",
+        "BH_GITHUB_TOKEN": "workflow-token",
+        "BH_FULL_REFRESH": "true",
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", _step("run")["run"]], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    args = (tmp_path / "out" / "args").read_text().splitlines()
+    assert args[:3] == ["analyze", "--github", "acme/shop"]
+    assert args[3:8] == ["--github-label", "bug", "--github-label", "needs refinement", "--full-refresh"]
+    assert (tmp_path / "out" / "token").read_text().strip() == "workflow-token"
+    # a token the workflow sets itself (a PAT for Projects) wins over the input
+    done = subprocess.run(
+        ["bash", "-e", "-c", _step("run")["run"]],
+        cwd=tmp_path,
+        env=env | {"GITHUB_TOKEN": "pat-from-secrets"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert (tmp_path / "out" / "token").read_text().strip() == "pat-from-secrets"

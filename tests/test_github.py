@@ -392,3 +392,27 @@ def test_people_touched_needs_the_timeline():
     from backlog_health.sources.github import people_touched
 
     assert people_touched({"createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-05-01T00:00:00Z"}) is None
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "acme-shop/7",
+        "https://github.com/orgs/acme-shop/projects/7",
+        "https://github.com/orgs/acme-shop/projects/7/views/2",
+        "https://github.example.com/orgs/acme-shop/projects/7?query=is%3Aopen",
+    ],
+)
+def test_a_project_is_named_by_owner_and_number_or_by_its_url(given):
+    from standins.github import GitHubStandIn, Scenario
+
+    with GitHubStandIn(Scenario(project_item_count=12)) as site:
+        loaded = _source(site.api_url, project=given)[0].load()
+    assert loaded.items
+
+
+@pytest.mark.parametrize("given", ["acme-shop", "https://github.com/acme-shop/storefront", "acme-shop/seven"])
+def test_a_project_named_otherwise_is_a_clear_error(given):
+    source, _, _ = _source("https://api.github.com", project=given)
+    with pytest.raises(BacklogHealthError, match="give the project as OWNER/NUMBER or its URL"):
+        source.load()

@@ -613,3 +613,22 @@ def test_binary_file_is_refused_with_one_line(tmp_path):
     path.write_bytes(random.Random(7).randbytes(3000))
     with pytest.raises(InputError, match="not a text file"):
         load_file(path)
+
+
+def test_half_characters_in_json_never_reach_the_reports(tmp_path):
+    """JSON may escape a lone surrogate ("\\ud800"): it becomes U+FFFD, and every report can be written."""
+    from backlog_health.config import load_config
+    from backlog_health.engine import analyze
+    from backlog_health.report import render, reporters
+
+    path = tmp_path / "snap.json"
+    path.write_text(
+        '{"items": [{"key": "A-1", "title": "As a user, I want \\ud800 to log in", "labels": ["x\\udc00"]}]}',
+        encoding="utf-8",
+    )
+    loaded = load_file(path)
+    item = loaded.items[0]
+    assert item.title == "As a user, I want \ufffd to log in" and item.labels == ("x\ufffd",)
+    result = analyze(loaded, load_config(directory=None))
+    for reporter in reporters().values():
+        render(reporter, result).encode("utf-8")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from backlog_health.errors import InputError
-from backlog_health.model import BacklogItem, SkippedItem, SourceInfo
+from backlog_health.model import BacklogItem, Link, SkippedItem, SourceInfo
+
+# NOTE: JSON (files, tracker answers) may hold "\ud800" escapes: half a character, which no UTF-8 report, snapshot
+# or language model accepts. They become the replacement character wherever an item came from.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,32 @@ class Loaded:
     notes: tuple[str, ...] = ()  # one-line warnings, e.g. "decoded as cp1252"
     # points finished per sprint and the closed sprints it was read from, when the tracker reports them
     velocity: tuple[float, tuple[str, ...]] | None = None
+
+    def __post_init__(self) -> None:
+        if any(_has_surrogate(item) for item in self.items):
+            object.__setattr__(self, "items", tuple(_without_surrogates(item) for item in self.items))
+
+
+def _has_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, (tuple, list)):
+        return any(_has_surrogate(entry) for entry in value)
+    if isinstance(value, (BacklogItem, Link)):
+        return any(_has_surrogate(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, tuple):
+        return tuple(_without_surrogates(entry) for entry in value)
+    if isinstance(value, (BacklogItem, Link)) and _has_surrogate(value):
+        return dataclasses.replace(
+            value, **{f.name: _without_surrogates(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        )
+    return value
 
 
 def site_url(url: str, what: str) -> str:

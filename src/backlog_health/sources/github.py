@@ -498,9 +498,16 @@ class GithubSource:
     # -- Projects v2 ------------------------------------------------------------------------------------
 
     def _project_items(self) -> Iterator[tuple[dict[str, Any], Callable[[dict[str, Any], int], BacklogItem | None]]]:
-        match = re.fullmatch(r"([\w.-]+)/(\d+)", self.query.project or "")
+        given = (self.query.project or "").strip()
+        # NOTE: the project's address as the browser shows it works too (organisation or user project)
+        match = re.fullmatch(r"https?://[^/]+/(?:orgs|users)/([\w.-]+)/projects/(\d+)(?:[/?#].*)?", given) or (
+            re.fullmatch(r"([\w.-]+)/(\d+)", given)
+        )
         if not match:
-            raise InputError(f"--github-project {self.query.project}: give the project as OWNER/NUMBER")
+            raise InputError(
+                f"--github-project {self.query.project}: give the project as OWNER/NUMBER or its URL "
+                "(https://github.com/orgs/OWNER/projects/NUMBER)"
+            )
         login, number = match.group(1), int(match.group(2))
         owner_kind, after, done = None, None, 0
         guard = PageGuard("GitHub", "the project items", "items")
