@@ -414,13 +414,15 @@ def analyze_command(
     full_refresh: bool,
     **options: Any,
 ) -> None:
-    """Analyze a backlog (a file, or a Jira query) and write reports.
+    """Analyze a backlog (a file, a Jira query, GitHub issues or a GitHub project) and write reports.
 
     \b
-    PATH  .txt: one story per line · .csv: Jira export or plain headers ·
-          .json: a JSON report or snapshot written by backlog-health
-    Jira: --jira URL with --jql, --jira-project or --jira-board; credentials
-          from JIRA_EMAIL + JIRA_API_TOKEN (Cloud) or JIRA_PAT (Data Center).
+    PATH    .txt: one story per line · .csv: Jira export or plain headers ·
+            .json: a JSON report or snapshot written by backlog-health
+    Jira:   --jira URL with --jql, --jira-project or --jira-board; credentials
+            from JIRA_EMAIL + JIRA_API_TOKEN (Cloud) or JIRA_PAT (Data Center).
+    GitHub: --github OWNER/REPO or --github-project OWNER/NUMBER; the token
+            from GITHUB_TOKEN (or GH_TOKEN).
     """
     from backlog_health.sources.files import load_file
     from backlog_health.sources.github import GithubQuery, GithubSource
