@@ -121,3 +121,26 @@ def test_backlog_rules_reuse_what_they_prepared_of_unchanged_items():
     assert store.hits == 4, "the edited item alone is checked again"
     assert _findings(again) == _findings(_run(edited))
     assert any(f.rule == "UQ02" for f in again.items[3].findings), "the unchanged twin still meets its edited twin"
+
+
+def test_entries_carry_the_day_they_were_last_used_and_the_least_used_go(tmp_path, monkeypatch):
+    from backlog_health import history
+
+    conn = history.connect(tmp_path / "h.sqlite")
+    history.CacheStore(conn, today="2026-01-01").put_many({"old": "a", "kept": "b"})
+    later = history.CacheStore(conn, today="2026-03-01")
+    assert later.get_many(["kept"]) == {"kept": "b"}
+    later.put_many({"new": "c"})
+    days = dict(conn.execute("SELECT key, used_at FROM analysis_cache"))
+    assert days == {"old": "2026-01-01", "kept": "2026-03-01", "new": "2026-03-01"}, "read again: marked as used"
+    soon = history.CacheStore(conn, today="2026-03-03")
+    soon.get_many(["kept"])
+    soon.put_many({})
+    assert conn.execute("SELECT used_at FROM analysis_cache WHERE key = 'kept'").fetchone() == ("2026-03-01",), (
+        "a recent mark is not rewritten: a rerun writes nothing for what it reuses"
+    )
+    monkeypatch.setattr(history, "CACHE_LIMIT", 3)
+    history.CacheStore(conn, today="2026-03-04").put_many({"newest": "d"})
+    assert {key for (key,) in conn.execute("SELECT key FROM analysis_cache")} == {"kept", "new", "newest"}, (
+        "the entry nobody used since January goes first"
+    )

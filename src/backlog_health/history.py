@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 CACHE_LIMIT = 200_000  # entries kept; the least recently used go first
+TOUCH_AFTER_DAYS = 7  # an entry read again is marked as used when its mark is older than this
+# NOTE: keys per look-up: SQLite from 3.32 takes 32,766 parameters, older builds 999.
+GET_CHUNK = 30_000 if sqlite3.sqlite_version_info >= (3, 32, 0) else 900
 
 
 @dataclass(frozen=True)
@@ -263,27 +267,38 @@ def _rows(run_id: int, prints: Iterable[tuple[str, tuple[str, str]]]) -> Iterabl
 
 
 class CacheStore:
-    """The analysis cache in the history database (see cache.py); written in one transaction per run."""
+    """The analysis cache in the history database (see cache.py); written in one transaction per run.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    Each entry carries the day it was last used; past CACHE_LIMIT entries, the least recently used go. An entry
+    read again is marked used only when its mark is older than TOUCH_AFTER_DAYS, so a rerun writes almost nothing.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, today: str | None = None) -> None:
         self.conn = conn
+        self.today = today or datetime.now(timezone.utc).date().isoformat()
+        self._stale: set[str] = set()  # entries read whose last-used mark is old
 
     def get_many(self, keys: Iterable[str]) -> dict[str, str]:
         """The entries of the keys found."""
         wanted, found = list(dict.fromkeys(keys)), {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        touch_before = (date.fromisoformat(self.today) - timedelta(days=TOUCH_AFTER_DAYS)).isoformat()
+        for start in range(0, len(wanted), GET_CHUNK):
+            chunk = wanted[start : start + GET_CHUNK]
             marks = ",".join("?" * len(chunk))
-            for key, text in self.conn.execute(
-                f"SELECT key, findings FROM analysis_cache WHERE key IN ({marks})", chunk
+            for key, text, used_at in self.conn.execute(
+                f"SELECT key, findings, used_at FROM analysis_cache WHERE key IN ({marks})", chunk
             ):
                 found[key] = text
+                if used_at < touch_before:
+                    self._stale.add(key)
         return found
 
     def put_many(self, entries: dict[str, str], used_at: str = "") -> None:
-        """Store the entries and drop the least recently used beyond CACHE_LIMIT."""
-        if not entries:
+        """Store the entries, mark the old entries read as used, and drop the least recently used beyond
+        CACHE_LIMIT."""
+        if not entries and not self._stale:
             return
+        used_at = used_at or self.today
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -291,6 +306,10 @@ class CacheStore:
                 "INSERT OR REPLACE INTO analysis_cache (key, findings, used_at) VALUES (?, ?, ?)",
                 ((key, text, used_at) for key, text in entries.items()),
             )
+            conn.executemany(
+                "UPDATE analysis_cache SET used_at = ? WHERE key = ?", ((used_at, key) for key in self._stale)
+            )
+            self._stale.clear()
             (count,) = conn.execute("SELECT COUNT(*) FROM analysis_cache").fetchone()
             if count > CACHE_LIMIT:
                 conn.execute(
