@@ -75,15 +75,21 @@ class BacklogItem:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (the snapshot format of a JSON report's `items`)."""
-        data = dataclasses.asdict(self)
+        # NOTE: field by field, not dataclasses.asdict: its deep copies took seconds on a large backlog's report.
+        data = {name: getattr(self, name) for name in _ITEM_FIELDS}
         data["labels"] = list(self.labels)
         data["components"] = list(self.components)
         data["subtasks"] = list(self.subtasks)
-        data["links"] = [dataclasses.asdict(link) for link in self.links]
+        data["links"] = [
+            {"kind": link.kind, "key": link.key, "status_category": link.status_category} for link in self.links
+        ]
         for name in ("created", "updated", "touched"):
             value = getattr(self, name)
             data[name] = value.isoformat() if value else None
         return data
+
+
+_ITEM_FIELDS = tuple(field.name for field in dataclasses.fields(BacklogItem))
 
 
 @dataclass(frozen=True)
