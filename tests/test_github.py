@@ -416,3 +416,14 @@ def test_a_project_named_otherwise_is_a_clear_error(given):
     source, _, _ = _source("https://api.github.com", project=given)
     with pytest.raises(BacklogHealthError, match="give the project as OWNER/NUMBER or its URL"):
         source.load()
+
+
+def test_a_window_of_bot_events_says_nothing_of_older_ones():
+    """The last 20 events are a bot's, 40 in all: the person's touch is older than the window, not known."""
+    from backlog_health.sources.github import people_touched
+
+    bots = [_event("LabeledEvent", f"2024-05-{day:02d}T00:00:00Z", "ci", bot=True) for day in range(1, 21)]
+    issue = {"createdAt": "2020-01-01T00:00:00Z", "timelineItems": {"totalCount": 40, "nodes": bots}}
+    assert people_touched(issue) is None
+    issue["timelineItems"]["totalCount"] = 20  # the window is the whole timeline: only bots since creation
+    assert people_touched(issue).year == 2020

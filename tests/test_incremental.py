@@ -77,6 +77,9 @@ def test_merged_keeps_unreadable_items_accounted_for():
     items, skipped = inc.merged(base, ["A", "X", "Y"], {}, [SkippedItem("Y", "malformed issue")])
     assert [i.key for i in items] == ["A"]
     assert [s.key for s in skipped] == ["X", "Y"]
+    # skipped again: this fetch's reason
+    _, skipped = inc.merged(base, ["A", "X"], {}, [SkippedItem("X", "malformed issue: no summary")])
+    assert [(s.key, s.reason) for s in skipped] == [("X", "malformed issue: no summary")]
     # an item that was unreadable and is now fetched fine is an item again
     items, skipped = inc.merged(base, ["A", "X"], {"X": _item("X")})
     assert [i.key for i in items] == ["A", "X"] and skipped == ()

@@ -55,7 +55,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             used_at TEXT NOT NULL) WITHOUT ROWID""",
     ),
     (
-        # 3: fetched backlogs (snapshots.py), so that the next fetch asks the tracker only for what changed
+        # 3: fetched backlogs (sources/incremental.py), so that the next fetch asks the tracker only for what changed
         """CREATE TABLE snapshots (
             source TEXT PRIMARY KEY,
             fetched_at TEXT NOT NULL,

@@ -127,12 +127,12 @@ def check(ctx: ItemContext, rule: Rule) -> Iterator[Finding]:
         text = getattr(ctx.item, attribute) or ""
         if not text:
             continue
-        folded = text.lower()
+        folded = (text if text.isascii() else text.translate(_FOLD)).lower()
         if hints and not any(map(folded.__contains__, hints)):
             continue
         # NOTE: a marker that cannot match this text is left out of the scan; scanning for the rest finds the
         # same matches (a left-out marker matches nowhere) in a fraction of the time.
-        possible = _possible(keys, folded if folded.isascii() else folded.translate(_FOLD))
+        possible = _possible(keys, folded)
         if not possible:
             continue
         scan = pattern if len(possible) == len(keys) else _compiled(tuple(keys[n] for n in possible), possible)

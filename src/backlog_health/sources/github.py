@@ -200,10 +200,8 @@ class GithubSource:
         self.n_requests = 0
         self.finished: list[BacklogItem] = []  # done project items in an iteration, for the velocity
         self.fresh: set[str] | None = None  # after an incremental load: the keys fetched anew
-        self.touches_unavailable = False
-        self.left_out: Counter[str] = (
-            Counter()
-        )  # project items not in the backlog, by why  # GitHub would not say who last updated issues: not asked again
+        self.touches_unavailable = False  # GitHub would not say who last updated issues: not asked again
+        self.left_out: Counter[str] = Counter()  # project items not in the backlog, by why
         self._requester = None
 
     # -- requests ---------------------------------------------------------------------------------------
@@ -648,8 +646,9 @@ def people_touched(issue: Mapping[str, Any]) -> datetime | None:
     """The last time a person touched an issue (GraphQL, with the timeline fields queried); None without them.
 
     Counted: its creation, body edits, comments and comment edits, labels, assignees, title, milestone and
-    reopening by people. An issue only bots touched since its creation (or, past the timeline window, whose last
-    events are all bots') was last touched by a person when it was created.
+    reopening by people. An issue only bots touched since its creation was last touched by a person when it was
+    created; one whose latest events (the window read) are all bots' and that has older ones gives None: the
+    person's touch is older than the window, and no later than the updated date the caller falls back to.
     """
     timeline = issue.get("timelineItems")
     if not isinstance(timeline, dict) or not isinstance(timeline.get("nodes"), list):
@@ -658,13 +657,19 @@ def people_touched(issue: Mapping[str, Any]) -> datetime | None:
     times = [created] if created else []
     if not _is_bot(issue.get("editor")) and issue.get("editor"):
         times.append(_date(issue.get("lastEditedAt")))
+    by_people = False
     for node in timeline["nodes"]:
         if not isinstance(node, dict):
             continue
         if not _is_bot(node.get("actor") or node.get("author")):
             times.append(_date(node.get("createdAt")))
+            by_people = True
         if node.get("editor") and not _is_bot(node.get("editor")):
             times.append(_date(node.get("lastEditedAt")))
+            by_people = True
+    total = timeline.get("totalCount")
+    if not by_people and isinstance(total, int) and total > len(timeline["nodes"]):
+        return None
     known = [when for when in times if when is not None]
     return max(known) if known else None
 

@@ -48,8 +48,10 @@ def merged(
         if item is not None:
             items.append(replace(item, rank=len(items) + 1))
     keys = set(order)
-    kept = tuple(entry for entry in baseline.skipped if entry.key in keys and entry.key not in fresh)
-    return tuple(items), kept + tuple(entry for entry in skipped if entry.key not in {e.key for e in kept})
+    # NOTE: an item skipped again is reported with this fetch's reason; one not fetched again keeps its old one.
+    again = fresh.keys() | unreadable
+    kept = tuple(entry for entry in baseline.skipped if entry.key in keys and entry.key not in again)
+    return tuple(items), kept + skipped
 
 
 def missing(baseline: Baseline, order: Iterable[str], fresh: Mapping[str, BacklogItem]) -> list[str]:
