@@ -87,7 +87,10 @@ def test_a_change_of_settings_is_told_apart_from_a_change_of_the_backlog(tmp_pat
     result = replace(result, generated_at=START + timedelta(days=2))
     result = replace(result, history=history.compare(conn, result))
     assert result.history.settings_changed
-    assert "the settings changed since then" in build_view(result).change
+    assert "the rules or settings changed since then" in build_view(result).change
+    stricter_rule = replace(CONFIG, rule_settings={"AM01": {"severity": "error"}})
+    assert analyze(Loaded(SOURCE, items), stricter_rule).settings != analyze(Loaded(SOURCE, items), CONFIG).settings
+    assert analyze(Loaded(SOURCE, items), CONFIG).settings == analyze(Loaded(SOURCE, items), CONFIG).settings
 
 
 def test_runs_of_other_sources_and_queries_do_not_mix(tmp_path):

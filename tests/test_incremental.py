@@ -248,7 +248,10 @@ def test_jira_incremental_equals_a_full_fetch(tmp_path, monkeypatch, caplog, dep
             _change_jira(site)
         second, log = _analyze(tmp_path, args, "second.json")
         third, full_log = _analyze(tmp_path, args, "third.json", "--full-refresh")
-    assert "fetched the changes since the last fetch (2024-06-10 10:00 UTC): 2 updated, 1 joined the query without an update" in log
+    assert (
+        "fetched the changes since the last fetch (2024-06-10 10:00 UTC): 2 updated, 1 joined the query without an update"
+        in log
+    )
     assert "2 left it" in log and "fetched the changes" not in full_log
     assert "fetched in full (--full-refresh)" in full_log
     assert _backlog(second) == _backlog(third), "an incremental fetch gives the backlog a full one gives"
@@ -349,3 +352,29 @@ def test_a_failed_run_keeps_the_baseline(tmp_path, monkeypatch):
     assert result.exit_code == 2 and not (tmp_path / "r.json").exists()
     after = sqlite3.connect(db).execute("SELECT fetched_at, info FROM snapshots").fetchall()
     assert after == before
+
+
+def test_an_issue_deleted_after_the_key_search_is_left_out_not_fatal(monkeypatch):
+    """Jira refuses `key in (…)` when one key no longer exists: the others are fetched one by one."""
+    from backlog_health.errors import BacklogHealthError
+    from backlog_health.sources.jira import Credentials, JiraQuery, JiraSource
+
+    source = JiraSource(JiraQuery(url="https://example.atlassian.net", project="AR"), Credentials("a", "b", None))
+    asked: list[str] = []
+
+    def pages(client, jql, fields, count=True):
+        asked.append(jql)
+        if "AR-9" in jql:
+            raise BacklogHealthError("Jira rejected the query (400): An issue with key 'AR-9' does not exist")
+        keys = re.findall(r"AR-\d+", jql)
+        yield from ({"key": key, "fields": {"summary": f"Story {key}"}} for key in keys)
+
+    monkeypatch.setattr(source, "_pages", pages)
+    items, skipped = source._by_key(None, ["AR-1", "AR-9", "AR-3"], [], {})
+    assert [item.key for item in items] == ["AR-1", "AR-3"] and skipped == []
+    assert asked == ["key in (AR-1, AR-9, AR-3)", "key in (AR-1)", "key in (AR-9)", "key in (AR-3)"]
+    monkeypatch.setattr(
+        source, "_pages", lambda *a, **k: (_ for _ in ()).throw(BacklogHealthError("Jira answered 500"))
+    )
+    with pytest.raises(BacklogHealthError, match="500"):
+        source._by_key(None, ["AR-1"], [], {})

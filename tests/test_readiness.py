@@ -75,6 +75,10 @@ def test_config_errors_name_the_file_and_key(tmp_path):
         ('[readiness]\nchecks = ["nope"]\n', "unknown readiness check 'nope'"),
         ("[readiness]\nmax_estimate = -1\n", "'readiness.max_estimate' must be a positive number"),
         ("[readiness]\nspeed = 1\n", "unknown key 'readiness.speed'"),
+        ("[planning]\nvelocity = nan\n", "'planning.velocity' must be a finite number"),
+        ("[fetch]\nfull_refresh_days = inf\n", "'fetch.full_refresh_days' must be a finite number"),
+        ("[fetch]\nincremental = 1\n", "'fetch.incremental' must be"),
+        ("[fetch]\nfull_refresh_days = 0\n", "'fetch.full_refresh_days' must be a positive number of days"),
     ):
         path = tmp_path / "backlog-health.toml"
         path.write_text(text, encoding="utf-8")

@@ -251,7 +251,10 @@ def _analyze_and_report(
             click.echo(f"snapshot written: {snapshot} ({len(loaded.items)} items)", err=True)
     if connection is not None:
         if keep_fetch is not None:
-            keep_fetch(connection)
+            try:
+                keep_fetch(connection)
+            except sqlite3.Error as error:  # NOTE: the reports are out; the next run just fetches in full
+                click.echo(f"note: the fetched backlog was not kept for the next run ({error})", err=True)
         history.record(connection, result)
     if not options.quiet:
         for line in summary_lines(result):

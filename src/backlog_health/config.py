@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import importlib.util
 import json
+import math
 import re
 import sys
 from collections.abc import Mapping
@@ -110,14 +111,13 @@ class Config:
     suppressions: tuple[Suppression, ...] = ()  # entries of the overrides file, read when the config is read
 
 
-def settings_fingerprint(config: Config) -> str:
-    """A short hash of the settings that decide findings, readiness and scores (not where things are read from
-    or written to): two runs with different fingerprints judged the backlog by different standards."""
+def settings_fingerprint(config: Config, rules_digest: str = "") -> str:
+    """A short hash of what decides findings, readiness and scores: the rules as they ran (`rules_digest`: their
+    definitions, settings, the model and the tool version) and the other settings, not where things are read from
+    or written to. Two runs with different fingerprints judged the backlog by different standards."""
     judged = {
         "story_types": config.story_types,
-        "nlp_model": config.nlp_model,
-        "rule_paths": [str(path) for path in config.rule_paths],
-        "rules": config.rule_settings,
+        "rules": rules_digest,
         "planning": [config.planning_items, config.planning_sprints, config.velocity],
         "readiness": dataclasses.asdict(config.readiness),
         "scoring": dataclasses.asdict(config.scoring),
@@ -157,6 +157,9 @@ def _section(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
 def _check_type(origin: str, key: str, value: Any, expected: type | tuple[type, ...], what: str) -> None:
     if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
         raise ConfigError(f"{origin}: '{key}' must be {what}, not {value!r}")
+    # NOTE: TOML has nan and inf; no setting means either
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{origin}: '{key}' must be a finite number, not {value}")
 
 
 def _merge(config: Config, data: Mapping[str, Any], origin: str, base: Path) -> Config:

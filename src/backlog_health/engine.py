@@ -256,7 +256,7 @@ def _analyze(
             + [("unknown rule", x) for x in suppressor.unknown_rules()]
         ),
         planning=planning,
-        settings=settings_fingerprint(config),
+        settings=settings_fingerprint(config, rules_fingerprint(rules, f"{pipeline.name} {pipeline.version}")),
     )
 
 

@@ -484,7 +484,7 @@ def _change(result: RunResult) -> str:
     when = (history.previous_at or "")[:10]
     delta = history.delta or 0
     # NOTE: a change of rules or thresholds moves the score as much as a change of the backlog: say which it was.
-    changed = " (the settings changed since then)" if history.settings_changed else ""
+    changed = " (the rules or settings changed since then)" if history.settings_changed else ""
     if delta == 0:
         return f"score unchanged since {when}{changed}"
     return f"{'up' if delta > 0 else 'down'} {abs(delta)} since {when}{changed}"

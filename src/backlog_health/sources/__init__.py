@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from backlog_health.errors import InputError
-from backlog_health.model import BacklogItem, Link, SkippedItem, SourceInfo
+from backlog_health.model import BacklogItem, SkippedItem, SourceInfo
 
 # NOTE: JSON (files, tracker answers) may hold "\ud800" escapes: half a character, which no UTF-8 report, snapshot
 # or language model accepts. They become the replacement character wherever an item came from.
@@ -28,26 +29,52 @@ class Loaded:
     velocity: tuple[float, tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
-        if any(_has_surrogate(item) for item in self.items):
-            object.__setattr__(self, "items", tuple(_without_surrogates(item) for item in self.items))
+        for name in ("info", "items", "skipped", "notes"):
+            value = getattr(self, name)
+            if _has_surrogate(value):
+                object.__setattr__(self, name, _without_surrogates(value))
 
 
-def _has_surrogate(value: object) -> bool:
+_ITEM_TEXT = operator.attrgetter(
+    "key",
+    "title",
+    "description",
+    "type",
+    "status",
+    "status_category",
+    "priority",
+    "parent",
+    "sprint",
+    "url",
+    "assignee",
+    "acceptance_criteria_field",
+)
+
+
+def _has_surrogate(value: Any) -> bool:
+    # NOTE: runs over every item of every load: an item's text is checked in one piece, and ASCII text (most of
+    # it) is passed over at C speed.
     if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
-    if isinstance(value, (tuple, list)):
-        return any(_has_surrogate(entry) for entry in value)
-    if isinstance(value, (BacklogItem, Link)):
+        return not value.isascii() and _SURROGATE.search(value) is not None
+    if isinstance(value, BacklogItem):
+        text = "".join(part for part in _ITEM_TEXT(value) if part)
+        text += "".join((*value.labels, *value.components, *value.subtasks))
+        text += "".join(link.kind + link.key for link in value.links)
+        return _has_surrogate(text)
+    if isinstance(value, (tuple, frozenset)):
+        return any(map(_has_surrogate, value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return any(_has_surrogate(getattr(value, f.name)) for f in dataclasses.fields(value))
     return False
 
 
 def _without_surrogates(value: Any) -> Any:
+    """Text, tuples and sets of text, and the dataclasses of a load (items, links, skipped items, source info)."""
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, tuple):
-        return tuple(_without_surrogates(entry) for entry in value)
-    if isinstance(value, (BacklogItem, Link)) and _has_surrogate(value):
+    if isinstance(value, (tuple, frozenset)):
+        return type(value)(_without_surrogates(entry) for entry in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and _has_surrogate(value):
         return dataclasses.replace(
             value, **{f.name: _without_surrogates(getattr(value, f.name)) for f in dataclasses.fields(value)}
         )

@@ -449,8 +449,7 @@ class JiraSource:
         fresh = {item.key: item for item in changed}
         joined = incremental.missing(baseline, order, fresh)
         for start in range(0, len(joined), PAGE_SIZE):
-            chunk = joined[start : start + PAGE_SIZE]
-            more, odd = self._convert(self._pages(client, f"key in ({', '.join(chunk)})", fields, count=False), roles)
+            more, odd = self._by_key(client, joined[start : start + PAGE_SIZE], fields, roles)
             fresh.update((item.key, item) for item in more)
             unreadable += odd
         items, skipped = incremental.merged(baseline, order, fresh, unreadable)
@@ -461,6 +460,26 @@ class JiraSource:
             f"the query without an update, {left:,} left it; {len(items) - len(fresh.keys() & set(order)):,} "
             "unchanged from the last fetch"
         )
+        return items, skipped
+
+    def _by_key(
+        self, client, keys: list[str], fields: list[str], roles: Mapping[str, tuple[str, ...]]
+    ) -> tuple[list[BacklogItem], list[SkippedItem]]:
+        """The issues of these keys; one by one when Jira refuses the list because one of them was deleted or
+        moved since the key search (that one is left out: it left the query)."""
+        try:
+            return self._convert(self._pages(client, f"key in ({', '.join(keys)})", fields, count=False), roles)
+        except BacklogHealthError as error:
+            if "(400)" not in str(error):
+                raise
+            if len(keys) == 1:
+                return [], []
+        items: list[BacklogItem] = []
+        skipped: list[SkippedItem] = []
+        for key in keys:
+            more, odd = self._by_key(client, [key], fields, roles)
+            items += more
+            skipped += odd
         return items, skipped
 
     def _keys(self, client, jql: str) -> list[str]:
