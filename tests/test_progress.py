@@ -60,3 +60,19 @@ def test_interactive_only_on_a_terminal_outside_ci(monkeypatch, ci, tty, expecte
     stream = io.StringIO()
     stream.isatty = lambda: tty  # type: ignore[method-assign]
     assert interactive(stream) is expected
+
+
+def test_a_message_during_a_step_gets_a_line_of_its_own():
+    out, clock = [], Clock()
+    progress = Progress("jira: fetched", out.append, True, about=True, clock=clock)
+    clock.now = 1.0
+    progress.update(100, 1000)
+    progress.interrupt()
+    out.append("jira: retrying in 5 s\n")
+    progress.interrupt()  # nothing drawn since: no empty line
+    clock.now = 2.0
+    progress.update(200, 1000)
+    progress.finish()
+    lines = "".join(out).split("\n")
+    assert lines[0].endswith("\x1b[K") and lines[1] == "jira: retrying in 5 s"
+    assert lines[2].startswith("\rjira: fetched [") and lines[2].endswith("jira: fetched 200 items · 100/s · 2.0 s\x1b[K")

@@ -234,9 +234,14 @@ def _analyze_and_report(
     # NOTE: the analysis cache lives beside the history: unchanged items are not parsed or checked again.
     store = history.CacheStore(connection) if connection is not None else None
     progress = _progress(options.quiet, "analyzing")
-    result = analyze(
-        loaded, config, rules, progress=progress.update if progress else None, strict=options.debug, cache=store
-    )
+    try:
+        result = analyze(
+            loaded, config, rules, progress=progress.update if progress else None, strict=options.debug, cache=store
+        )
+    except BaseException:
+        if progress is not None:
+            progress.interrupt()  # NOTE: an error line must not land on a half-drawn bar
+        raise
     if progress is not None:
         progress.finish()
     if connection is not None:
@@ -371,11 +376,21 @@ def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool, full_
     from backlog_health.sources.incremental import SnapshotStore, now_utc
 
     def load(config: Config, connection: sqlite3.Connection | None) -> tuple[Loaded, Keeper | None]:
-        notify = (lambda message: None) if quiet else (lambda message: click.echo(f"{name}: {message}", err=True))
         progress = _progress(quiet, f"{name}: fetched", about=True)
+
+        def notify(message: str) -> None:
+            if progress is not None:
+                progress.interrupt()
+                click.echo(f"{name}: {message}", err=True)
+
         source = source_class(query(config), progress=progress.update if progress else None, notify=notify)
         if not (config.incremental and getattr(source, "incremental", True)):
-            loaded = source.load()
+            try:
+                loaded = source.load()
+            except BaseException:
+                if progress is not None:
+                    progress.interrupt()
+                raise
             if progress is not None:
                 progress.finish()
             logging.getLogger(__name__).debug("%s: %d requests", name, source.n_requests)
@@ -384,7 +399,12 @@ def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool, full_
         baseline = None
         if connection is not None and not full_refresh:
             baseline = SnapshotStore(connection, source.fetch_key).baseline(started, config.full_refresh_days)
-        loaded = source.load(baseline=baseline)
+        try:
+            loaded = source.load(baseline=baseline)
+        except BaseException:
+            if progress is not None:
+                progress.interrupt()
+            raise
         if progress is not None:
             progress.finish()
         if baseline is None:

@@ -43,6 +43,7 @@ class Progress:
         self.done = 0
         self.total: int | None = None
         self.finished = False
+        self.on_line = False  # a bar is drawn on the current line of the terminal
 
     def update(self, done: int, total: int | None = None) -> None:
         """Record progress; draws or logs when it is time to."""
@@ -52,15 +53,23 @@ class Progress:
             self.finish()
         elif self.redraw:
             self.write("\r" + self._text(now) + "\x1b[K")
+            self.on_line = True
         elif now - self.last_line >= LOG_EVERY:
             self.last_line = now
             self.write(self._text(now) + "\n")
+
+    def interrupt(self) -> None:
+        """Leave the bar's line before something else is printed (a retry notice, an error); redrawn on update."""
+        if self.on_line:
+            self.write("\n")
+            self.on_line = False
 
     def finish(self) -> None:
         """End the step: the final figures on their own line."""
         if self.finished:
             return
         self.finished = True
+        self.on_line = False
         if self.redraw:
             self.write("\r" + self._text(self.clock(), final=True) + "\x1b[K\n")
         elif self.done and self.clock() - self.start >= LOG_EVERY:
