@@ -197,11 +197,11 @@ def test_the_placeholder_scan_skips_only_markers_that_cannot_match(monkeypatch):
     assert sum(map(len, found)) >= 2 * 9, "every marker but the last text's is found, in title and description"
 
 
-def _dying_chunk(indexes):
+def _dying_chunk(indexes, job=None):
     """A worker that dies on its first chunk, as one killed for lack of memory would."""
     if os.getpid() != _PARENT[0]:
         os._exit(1)
-    return _CHECK_CHUNK(indexes)
+    return _CHECK_CHUNK(indexes, job)
 
 
 _PARENT = [os.getpid()]
@@ -217,3 +217,35 @@ def test_a_dead_worker_leaves_its_work_to_the_main_process(monkeypatch):
     monkeypatch.setattr(engine, "_check_chunk", _dying_chunk)
     _PARENT[0] = os.getpid()
     assert [r.findings for r in _run(*items).items] == [r.findings for r in serial.items]
+
+
+def test_analyses_in_several_threads_do_not_mix():
+    """A service may analyze two backlogs at once: each gets exactly what it gets alone."""
+    import threading
+
+    backlogs = [
+        [BacklogItem(f"C-{n}", f"As a clerk, I want to file invoice {n} and print report {n}.") for n in range(400)],
+        [
+            BacklogItem(f"N-{n}", f"As a nurse, I want a fast and user-friendly chart {n} so that I save time")
+            for n in range(400)
+        ],
+    ]
+    assert {rule for _, rules in _findings(_run(*backlogs[0]))[:1] for rule in rules} != {
+        rule for _, rules in _findings(_run(*backlogs[1]))[:1] for rule in rules
+    }, "the two backlogs get different findings, so a mix-up shows"
+    alone = [_findings(_run(*items)) for items in backlogs]
+    together: list = [None, None]
+
+    def work(n: int) -> None:
+        together[n] = _findings(_run(*backlogs[n]))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert together == alone
+
+
+def _findings(result):
+    return [(r.item.key, sorted(f.rule for f in r.findings)) for r in result.items]

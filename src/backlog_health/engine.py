@@ -6,6 +6,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -310,8 +311,10 @@ PARALLEL_CHECKS = 8000  # items to check, each text to parse counting as PARSE_C
 PARSE_COST = 40
 CHUNKS_PER_WORKER = 6  # chunks of work per worker process: uneven chunks even out
 
-# The work the worker processes share: set before they are forked, read by them (never sent).
+# The work the worker processes share: set before they are forked, read by them (never sent). Work done in this
+# process is handed its job as an argument, so analyses in several threads never see each other's.
 _JOB: dict | None = None
+_FORK_LOCK = threading.Lock()  # one analysis at a time sets _JOB and forks
 
 
 def _n_workers() -> int:
@@ -348,33 +351,35 @@ def _forked_map(
     The results come back in the order of the chunks; `progress` hears of each chunk done.
     """
     global _JOB
-    _JOB = job
-    total = sum(len(chunk) for chunk in chunks)
-    executor = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"))
-    try:
-        futures = [executor.submit(function, chunk) for chunk in chunks]
-        if meanwhile is not None:
-            meanwhile()
-        collected: list = []
-        for chunk, future in zip(chunks, futures, strict=True):
-            try:
-                result = future.result()
-            except BrokenProcessPool:
-                # NOTE: a worker that died (out of memory, killed) leaves its chunks to this process.
-                log.debug("a worker process died; its work is done here", exc_info=True)
-                result = function(chunk)
-            collected.extend(result)
-            if progress and chunk:
-                progress(len(collected), total)
-        return collected
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-        _JOB = None
+    with _FORK_LOCK:
+        _JOB = job
+        total = sum(len(chunk) for chunk in chunks)
+        executor = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"))
+        try:
+            futures = [executor.submit(function, chunk) for chunk in chunks]
+            if meanwhile is not None:
+                meanwhile()
+            collected: list = []
+            for chunk, future in zip(chunks, futures, strict=True):
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    # NOTE: a worker that died (out of memory, killed) leaves its chunks to this process.
+                    log.debug("a worker process died; its work is done here", exc_info=True)
+                    result = function(chunk, job)
+                collected.extend(result)
+                if progress and chunk:
+                    progress(len(collected), total)
+            return collected
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+            _JOB = None
 
 
-def _parts_chunk(indexes: list[int]) -> list[tuple]:
-    """In a worker: the story and criteria of some items, or why an item could not be parsed."""
-    items, story_types = _JOB["items"], _JOB["story_types"]
+def _parts_chunk(indexes: list[int], job: dict | None = None) -> list[tuple]:
+    """The story and criteria of some items, or why an item could not be parsed (a worker reads _JOB)."""
+    job = job if job is not None else _JOB
+    items, story_types = job["items"], job["story_types"]
     found = []
     for index in indexes:
         try:
@@ -466,12 +471,7 @@ def _decoded(entries: Mapping[str, str]) -> dict[str, tuple]:
 
 def _parts_serial(indexes: list[int], job: dict) -> list[tuple]:
     """The story and criteria of some items, in this process."""
-    global _JOB
-    previous, _JOB = _JOB, job
-    try:
-        return _parts_chunk(indexes)
-    finally:
-        _JOB = previous
+    return _parts_chunk(indexes, job)
 
 
 def _parse_text(ctx: ItemContext) -> str:
@@ -479,13 +479,15 @@ def _parse_text(ctx: ItemContext) -> str:
     return ctx.story.text if ctx.story else clean_story_text(ctx.item.title)
 
 
-def _check_chunk(indexes: list[int]) -> list[tuple[int, list[Finding], list[tuple[str, str]]]]:
-    """Parse and check some items (in a worker, or here): their findings and the checks that failed on them."""
-    contexts, rules, strict = _JOB["contexts"], _JOB["item_rules"], _JOB["strict"]
+def _check_chunk(indexes: list[int], job: dict | None = None) -> list[tuple[int, list[Finding], list[tuple[str, str]]]]:
+    """Parse and check some items (in a worker, reading _JOB, or here): their findings and the checks that
+    failed on them."""
+    job = job if job is not None else _JOB
+    contexts, rules, strict = job["contexts"], job["item_rules"], job["strict"]
     parse = [index for index in indexes if contexts[index].is_story]
     # NOTE: only story items are parsed by spaCy (bug reports and tasks need no story checks); each doc is
     # dropped once its item is checked, so memory stays flat however large the backlog.
-    docs = _JOB["nlp"].pipe((_parse_text(contexts[index]) for index in parse), batch_size=_JOB["batch_size"])
+    docs = job["nlp"].pipe((_parse_text(contexts[index]) for index in parse), batch_size=job["batch_size"])
     parsed = dict.fromkeys(parse)
     for_all = [(rule, check) for rule, check in rules if rule.applies_to == "all"]  # the rules a non-story meets
     results = []
@@ -587,16 +589,11 @@ def _run_checks(
         report = (lambda done, _: progress(len(cached) + done, len(contexts))) if progress else None
         checked = _forked_map(_check_chunk, chunks, job, n_workers, backlog_checks, report)
     else:
-        global _JOB
-        previous, _JOB = _JOB, job
-        try:
-            checked = []
-            for chunk in _chunks(todo, costs, 20):
-                checked.extend(_check_chunk(chunk))
-                if progress:
-                    progress(len(cached) + len(checked), len(contexts))
-        finally:
-            _JOB = previous
+        checked = []
+        for chunk in _chunks(todo, costs, 20):
+            checked.extend(_check_chunk(chunk, job))
+            if progress:
+                progress(len(cached) + len(checked), len(contexts))
         backlog_checks()
     findings: list[list[Finding]] = [list(cached.get(index, ())) for index in range(len(contexts))]
     for index, found, item_failures in checked:
