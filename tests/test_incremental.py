@@ -378,3 +378,34 @@ def test_an_issue_deleted_after_the_key_search_is_left_out_not_fatal(monkeypatch
     )
     with pytest.raises(BacklogHealthError, match="500"):
         source._by_key(None, ["AR-1"], [], {})
+
+
+def test_an_issue_whose_blocker_changed_is_read_again(monkeypatch):
+    """A's "is blocked by B" shows B's status; B was finished (it left the query) without A being updated."""
+    from backlog_health.model import Link
+    from backlog_health.sources.jira import Credentials, JiraQuery, JiraSource
+
+    source = JiraSource(
+        JiraQuery(url="https://example.atlassian.net", project="AR", deployment="cloud"), Credentials("a", "b", None)
+    )
+    notes: list[str] = []
+    source.notify = notes.append
+    asked: list[str] = []
+    blocked = _item("AR-1", links=(Link("is blocked by", "AR-2", "todo"),))
+    base = _baseline(blocked, _item("AR-2"), _item("AR-3"))
+
+    def pages(client, jql, fields, count=True):
+        asked.append(jql)
+        if jql.startswith("key in"):
+            link = {
+                "type": {"inward": "is blocked by"},
+                "inwardIssue": {"key": "AR-2", "fields": {"status": {"statusCategory": {"key": "done"}}}},
+            }
+            yield {"key": "AR-1", "fields": {"summary": blocked.title, "issuelinks": [link]}}
+
+    monkeypatch.setattr(source, "_pages", pages)
+    monkeypatch.setattr(source, "_keys", lambda client, jql: ["AR-1", "AR-3"])
+    items, _ = source._incremental(None, "project = AR", [], {}, base)
+    assert asked[-1] == "key in (AR-1)", asked
+    assert items[0].links[0].status_category == "done"
+    assert "1 read again for a linked issue that changed" in notes[0]

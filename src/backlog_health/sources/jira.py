@@ -448,17 +448,29 @@ class JiraSource:
         order = self._keys(client, jql)
         fresh = {item.key: item for item in changed}
         joined = incremental.missing(baseline, order, fresh)
-        for start in range(0, len(joined), PAGE_SIZE):
-            more, odd = self._by_key(client, joined[start : start + PAGE_SIZE], fields, roles)
+        # NOTE: an issue shows the status of the issues it links to (a blocker done, a dependency reopened);
+        # those did not change the linking issue's own `updated`, so it is read again when one of them changed.
+        moved = fresh.keys() | (set(baseline.order) - set(order))
+        relinked = [
+            key
+            for key in order
+            if key not in fresh
+            and key in baseline.items
+            and any(link.key in moved for link in baseline.items[key].links)
+        ]
+        again = joined + relinked
+        for start in range(0, len(again), PAGE_SIZE):
+            more, odd = self._by_key(client, again[start : start + PAGE_SIZE], fields, roles)
             fresh.update((item.key, item) for item in more)
             unreadable += odd
         items, skipped = incremental.merged(baseline, order, fresh, unreadable)
         self.fresh = set(fresh) | {entry.key for entry in unreadable}
         left = len(set(baseline.order) - set(order))
+        relinked_note = f", {len(relinked):,} read again for a linked issue that changed" if relinked else ""
         self.notify(
-            f"fetched the changes since the last fetch ({baseline.fetched_at:%Y-%m-%d %H:%M} UTC): {len(changed):,} updated, {len(joined):,} joined "
-            f"the query without an update, {left:,} left it; {len(items) - len(fresh.keys() & set(order)):,} "
-            "unchanged from the last fetch"
+            f"fetched the changes since the last fetch ({baseline.fetched_at:%Y-%m-%d %H:%M} UTC): "
+            f"{len(changed):,} updated, {len(joined):,} joined the query without an update, {left:,} left it"
+            f"{relinked_note}; {len(items) - len(fresh.keys() & set(order)):,} unchanged from the last fetch"
         )
         return items, skipped
 
