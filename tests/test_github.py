@@ -427,3 +427,12 @@ def test_a_window_of_bot_events_says_nothing_of_older_ones():
     assert people_touched(issue) is None
     issue["timelineItems"]["totalCount"] = 20  # the window is the whole timeline: only bots since creation
     assert people_touched(issue).year == 2020
+
+
+def test_project_timelines_unavailable_fall_back_to_updates():
+    with github_site("project_timeline_missing", _faults("/graphql", _old_schema)) as url:
+        source, messages, _ = _source(url, project="acme-shop/7")
+        loaded = source.load()
+    assert loaded.items and all(item.touched is None for item in loaded.items)
+    notes = [m for m in messages if "did not say who last updated" in m]
+    assert len(notes) == 1 and "timelineItems" in notes[0], messages

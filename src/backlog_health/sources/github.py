@@ -535,13 +535,24 @@ class GithubSource:
 
     def _project_page(self, kind: str, login: str, number: int, after: str | None) -> dict[str, Any] | None:
         """One page of project items; None when the owner is not of this kind."""
-        query = _PROJECT_QUERY % {"owner": kind, "page": PAGE_SIZE, "touches": _TOUCHES}
+        touches = "" if self.touches_unavailable else _TOUCHES
+        query = _PROJECT_QUERY % {"owner": kind, "page": PAGE_SIZE, "touches": touches}
         body = {"query": query, "variables": {"login": login, "number": number, "after": after}}
         _, data = self._call(
             "the project query",
             lambda: self.requester.requestJsonAndCheck("POST", self.requester.graphql_url, input=body),
         )
         errors = (data or {}).get("errors") or []
+        about_timelines = [e for e in errors if "timelineItems" in json.dumps(e)]
+        if touches and about_timelines:
+            # NOTE: a GitHub without the timeline fields (an older Enterprise Server), or a token that may not
+            # read them: the project is read without them, said once.
+            self.touches_unavailable = True
+            message = str(about_timelines[0].get("message", ""))[:150]
+            self.notify(
+                f"GitHub did not say who last updated the issues ({message}); staleness counts updates by bots too"
+            )
+            return self._project_page(kind, login, number, after)
         owner = ((data or {}).get("data") or {}).get(kind)
         project = owner.get("projectV2") if isinstance(owner, dict) else None
         for error in errors:
