@@ -75,4 +75,6 @@ def test_a_message_during_a_step_gets_a_line_of_its_own():
     progress.finish()
     lines = "".join(out).split("\n")
     assert lines[0].endswith("\x1b[K") and lines[1] == "jira: retrying in 5 s"
-    assert lines[2].startswith("\rjira: fetched [") and lines[2].endswith("jira: fetched 200 items · 100/s · 2.0 s\x1b[K")
+    assert lines[2].startswith("\rjira: fetched [") and lines[2].endswith(
+        "jira: fetched 200 items · 100/s · 2.0 s\x1b[K"
+    )
