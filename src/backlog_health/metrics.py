@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 from backlog_health.model import BacklogItem, ItemResult
@@ -214,11 +215,11 @@ class _Backlog:
     carried: frozenset[str]  # BacklogItem fields the source fills
     planning_keys: frozenset[str]
 
-    @property
+    @cached_property
     def items(self) -> list[BacklogItem]:
         return [result.item for result in self.results]
 
-    @property
+    @cached_property
     def work(self) -> list[BacklogItem]:
         """Items a sprint can pull in: epics left out."""
         return [item for item in self.items if not _is_container(item)]
