@@ -403,7 +403,7 @@ def test_people_touched_needs_the_timeline():
         "https://github.example.com/orgs/acme-shop/projects/7?query=is%3Aopen",
     ],
 )
-def test_a_project_is_named_by_owner_and_number_or_by_its_url(given):
+def test_a_project_is_named_by_owner_and_number_or_by_its_url(shared_data, given):
     from standins.github import GitHubStandIn, Scenario
 
     with GitHubStandIn(Scenario(project_item_count=12)) as site:

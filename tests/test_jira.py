@@ -367,7 +367,7 @@ def test_malformed_issues_are_skipped_not_fatal(monkeypatch):
 
 
 @pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
-def test_both_kinds_of_credentials_set(deployment):
+def test_both_kinds_of_credentials_set(shared_data, deployment):
     """CI often sets JIRA_PAT and JIRA_EMAIL/JIRA_API_TOKEN: the site's kind decides which one is used."""
     from standins.jira import JiraStandIn, Scenario
 
