@@ -23,6 +23,13 @@ STORY = BacklogItem(
     estimate=3.0,
 )
 NOW = datetime.now(timezone.utc)
+BUG = BacklogItem(
+    "PAN-9",
+    "Basket total resets to full price when the keyboard is dismissed",
+    description="Steps: add a promo code, dismiss the keyboard. The total shows the full price again.",
+    type="Bug",
+    estimate=2.0,
+)
 
 
 def _ready(item: BacklogItem, readiness: Readiness) -> tuple[bool, tuple[str, ...]]:
@@ -54,6 +61,16 @@ def _ready(item: BacklogItem, readiness: Readiness) -> tuple[bool, tuple[str, ..
             True,
             None,
         ),
+        # acceptance criteria are asked of stories, and of bugs and tasks too with criteria_for = "all"
+        (BUG, Readiness(), True, None),
+        (BUG, Readiness(criteria_for="all"), False, "no acceptance criteria"),
+        (
+            replace(BUG, description=BUG.description + "\n\nAcceptance criteria:\n- The total keeps the promo code"),
+            Readiness(criteria_for="all"),
+            True,
+            None,
+        ),
+        (BUG, Readiness(criteria_for="all", checks=frozenset({"described"})), True, None),
         # the Definition of Ready applies to the chosen types and labels only
         (replace(STORY, estimate=None, type="Bug"), Readiness(types=("story",)), True, None),
         (replace(STORY, estimate=None), Readiness(types=("story",)), False, "not estimated"),
@@ -79,6 +96,7 @@ def test_config_errors_name_the_file_and_key(tmp_path):
         ("[fetch]\nfull_refresh_days = inf\n", "'fetch.full_refresh_days' must be a finite number"),
         ("[fetch]\nincremental = 1\n", "'fetch.incremental' must be"),
         ("[fetch]\nfull_refresh_days = 0\n", "'fetch.full_refresh_days' must be a positive number of days"),
+        ('[readiness]\ncriteria_for = "bugs"\n', '\'readiness.criteria_for\' must be "stories" or "all"'),
     ):
         path = tmp_path / "backlog-health.toml"
         path.write_text(text, encoding="utf-8")

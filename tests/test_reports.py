@@ -196,3 +196,18 @@ def test_bidirectional_overrides_never_reach_a_report():
         text = render(reporters()[name], result)
         assert not re.search("[\u202a-\u202e\u2066-\u2069]", text), name
     assert "\\$5" in render(reporters()["markdown"], result), "GitHub reads $…$ as math"
+
+
+def test_planning_card_fails_a_bug_without_criteria_when_all_items_need_them():
+    from dataclasses import replace as changed
+
+    from backlog_health.report.views import build_view
+    from backlog_health.scoring import Readiness
+
+    bug = BacklogItem("B-1", "Fix the login timeout", description="Steps: open the app and wait.", type="Bug", rank=1)
+    info = SourceInfo("file", "x.csv", None, frozenset({"title", "description", "type"}))
+    for criteria_for, state in (("stories", "na"), ("all", "fail")):
+        config = load_config(directory=None)
+        config = changed(config, readiness=Readiness(criteria_for=criteria_for))
+        card = build_view(analyze(Loaded(info, (bug,)), config)).planning[0]
+        assert next(c.state for c in card.checks if c.label == "Acceptance criteria") == state, criteria_for

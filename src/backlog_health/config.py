@@ -53,7 +53,14 @@ _METRIC_KEYS = {
 }
 _FETCH_KEYS = {"incremental": bool, "full_refresh_days": (int, float)}
 _PLANNING_KEYS = {"items": int, "sprints": (int, float), "velocity": (int, float)}
-_READINESS_KEYS = {"checks": list, "max_estimate": (int, float), "stale_days": int, "types": list, "labels": list}
+_READINESS_KEYS = {
+    "checks": list,
+    "max_estimate": (int, float),
+    "stale_days": int,
+    "types": list,
+    "labels": list,
+    "criteria_for": str,
+}
 _NLP_KEYS = {"model", "batch_size"}
 _JIRA_KEYS = {
     "url": str,
@@ -319,6 +326,10 @@ def _readiness_settings(current: Readiness, section: Any, origin: str) -> Readin
         if section["stale_days"] < 1:
             raise ConfigError(f"{origin}: 'readiness.stale_days' must be a positive number of days")
         changes["stale_days"] = section["stale_days"]
+    if "criteria_for" in section:
+        if section["criteria_for"] not in ("stories", "all"):
+            raise ConfigError(f"{origin}: 'readiness.criteria_for' must be \"stories\" or \"all\"")
+        changes["criteria_for"] = section["criteria_for"]
     for key in ("types", "labels"):
         if key in section:
             changes[key] = tuple(str(value).strip().lower() for value in section[key])

@@ -38,6 +38,7 @@ READY_CHECKS: dict[str, tuple[str | None, str]] = {
     "fresh": (None, "not updated for a long time"),
 }
 FULL_WEIGHT_METRICS = 4  # measurable backlog metrics from which the metrics part of the health score weighs fully
+NO_CRITERIA = "no acceptance criteria"  # the reason a bug or task fails when criteria are asked of all items
 READY_CRITERIA = {criterion: reason for criterion, reason in READY_CHECKS.values() if criterion}
 
 
@@ -50,6 +51,7 @@ class Readiness:
     stale_days: int = 180  # "fresh": not updated for longer than this
     types: tuple[str, ...] = ()  # lowercase item types it applies to; empty: all
     labels: tuple[str, ...] = ()  # lowercase labels it applies to (any of them); empty: all
+    criteria_for: str = "stories"  # "acceptance_criteria" asked of user stories only, or of "all" items
 
     def applies_to(self, item: BacklogItem) -> bool:
         """Whether the Definition of Ready applies to this item (others count as ready: it is not asked of them)."""
@@ -182,6 +184,15 @@ def readiness(
             reasons.append(reason)
     # NOTE: what the source cannot carry is not held against an item: a plain list of stories has no acceptance
     # criteria to show and no estimates; the report marks those checks as unknown instead.
+    # NOTE: acceptance criteria of bugs and tasks too, when the team asks for them ([readiness] criteria_for).
+    if (
+        "acceptance_criteria" in settings.checks
+        and settings.criteria_for == "all"
+        and not ctx.is_story
+        and not ctx.acceptance_criteria
+        and ctx.source_has("description", "acceptance_criteria_field")
+    ):
+        reasons.append(NO_CRITERIA)
     # NOTE: an estimate is asked of stories only, and only when the source can carry one at all.
     if "estimated" in settings.checks and ctx.is_story and item.estimate is None and ctx.source_has("estimate"):
         reasons.append("not estimated")

@@ -14,6 +14,7 @@ from backlog_health.metrics import METRICS
 from backlog_health.model import CRITERIA, SEVERITIES, ItemResult, RunResult
 from backlog_health.report import charts
 from backlog_health.report.templating import no_bidi
+from backlog_health.scoring import NO_CRITERIA
 
 # Plain-language names of the criteria, for Product Owners rather than rule authors.
 CRITERION_LABELS = {
@@ -359,8 +360,10 @@ def _check(
             )
         if not descriptions:
             return CheckView(label, "unknown", "the source has no descriptions")
-        # NOTE: readiness asks acceptance criteria of stories; a bug or task without them is shown, not failed.
-        return CheckView(label, "fail" if result.story else "na", "none found")
+        # NOTE: readiness asks acceptance criteria of stories (of every item with criteria_for = "all"); a bug
+        # or task without them is otherwise shown, not failed.
+        asked = result.story is not None or NO_CRITERIA in result.ready_reasons
+        return CheckView(label, "fail" if asked else "na", "none found")
     if label == "Estimate":
         too_big = next((reason for reason in result.ready_reasons if reason.startswith("estimate ")), None)
         if too_big:
