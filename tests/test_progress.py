@@ -78,3 +78,17 @@ def test_a_message_during_a_step_gets_a_line_of_its_own():
     assert lines[2].startswith("\rjira: fetched [") and lines[2].endswith(
         "jira: fetched 200 items · 100/s · 2.0 s\x1b[K"
     )
+
+
+def test_a_step_shown_finishes_or_leaves_the_line_on_error():
+    from backlog_health.progress import shown
+
+    out, clock = [], Clock()
+    progress = Progress("analyzing", out.append, True, clock=clock)
+    with pytest.raises(KeyboardInterrupt), shown(progress) as update:
+        clock.now = 1.0
+        update(5, 10)
+        raise KeyboardInterrupt
+    assert "".join(out).endswith("\x1b[K\n") and not progress.finished, "the bar's line left, no final line"
+    with shown(None) as update:
+        assert update is None

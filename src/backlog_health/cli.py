@@ -20,7 +20,7 @@ from backlog_health.config import Config, load_config, validate_fail_on, validat
 from backlog_health.engine import analyze, build_rules, fewer_collections
 from backlog_health.errors import BacklogHealthError, InputError
 from backlog_health.model import BacklogItem, RunResult, SourceInfo
-from backlog_health.progress import Progress, interactive
+from backlog_health.progress import Progress, interactive, shown
 from backlog_health.report import check_destination, render, reporters, write_text
 from backlog_health.report.terminal import plain, summary_lines
 from backlog_health.rules import RuleSet
@@ -233,17 +233,8 @@ def _analyze_and_report(
 ) -> list[str]:
     # NOTE: the analysis cache lives beside the history: unchanged items are not parsed or checked again.
     store = history.CacheStore(connection) if connection is not None else None
-    progress = _progress(options.quiet, "analyzing")
-    try:
-        result = analyze(
-            loaded, config, rules, progress=progress.update if progress else None, strict=options.debug, cache=store
-        )
-    except BaseException:
-        if progress is not None:
-            progress.interrupt()  # NOTE: an error line must not land on a half-drawn bar
-        raise
-    if progress is not None:
-        progress.finish()
+    with shown(_progress(options.quiet, "analyzing")) as update:
+        result = analyze(loaded, config, rules, progress=update, strict=options.debug, cache=store)
     if connection is not None:
         result = replace(result, history=history.compare(connection, result))
     # NOTE: the run enters the history only once its reports are written: a failed run changes nothing.
@@ -379,37 +370,25 @@ def _tracker_loader(name: str, source_class: Any, query: Any, quiet: bool, full_
         progress = _progress(quiet, f"{name}: fetched", about=True)
 
         def notify(message: str) -> None:
+            if quiet:
+                return
             if progress is not None:
                 progress.interrupt()
-                click.echo(f"{name}: {message}", err=True)
+            click.echo(f"{name}: {message}", err=True)
 
         source = source_class(query(config), progress=progress.update if progress else None, notify=notify)
-        if not (config.incremental and getattr(source, "incremental", True)):
-            try:
-                loaded = source.load()
-            except BaseException:
-                if progress is not None:
-                    progress.interrupt()
-                raise
-            if progress is not None:
-                progress.finish()
-            logging.getLogger(__name__).debug("%s: %d requests", name, source.n_requests)
-            return loaded, None
+        incremental = config.incremental and getattr(source, "incremental", True)
         started = now_utc()
         baseline = None
-        if connection is not None and not full_refresh:
+        if incremental and connection is not None and not full_refresh:
             baseline = SnapshotStore(connection, source.fetch_key).baseline(started, config.full_refresh_days)
-        try:
+        with shown(progress):
             loaded = source.load(baseline=baseline)
-        except BaseException:
-            if progress is not None:
-                progress.interrupt()
-            raise
-        if progress is not None:
-            progress.finish()
-        if baseline is None:
+        if incremental and baseline is None:
             notify(f"fetched in full{' (--full-refresh)' if full_refresh else ''}: {len(loaded.items):,} items")
         logging.getLogger(__name__).debug("%s: %d requests", name, source.n_requests)
+        if not incremental:
+            return loaded, None
 
         def keep(connection: sqlite3.Connection) -> None:
             SnapshotStore(connection, source.fetch_key).save(loaded, started, baseline, source.fresh or ())

@@ -328,7 +328,7 @@ def _readiness_settings(current: Readiness, section: Any, origin: str) -> Readin
         changes["stale_days"] = section["stale_days"]
     if "criteria_for" in section:
         if section["criteria_for"] not in ("stories", "all"):
-            raise ConfigError(f"{origin}: 'readiness.criteria_for' must be \"stories\" or \"all\"")
+            raise ConfigError(f'{origin}: \'readiness.criteria_for\' must be "stories" or "all"')
         changes["criteria_for"] = section["criteria_for"]
     for key in ("types", "labels"):
         if key in section:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 BAR_WIDTH = 24
 LOG_EVERY = 10.0  # seconds between two progress lines in a log
@@ -91,3 +92,18 @@ class Progress:
         elif total and rate > 0 and self.done < total and elapsed >= 1:
             parts.append(f"{(total - self.done) / rate:.0f} s left")
         return " · ".join(parts)
+
+
+@contextmanager
+def shown(progress: Progress | None) -> Iterator[Callable[[int, int | None], None] | None]:
+    """A step with its progress: its update callback (None without progress), finished when the step ends; on an
+    error the bar's line is left first, so the error line does not land on a half-drawn bar."""
+    if progress is None:
+        yield None
+        return
+    try:
+        yield progress.update
+    except BaseException:
+        progress.interrupt()
+        raise
+    progress.finish()
