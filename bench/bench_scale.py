@@ -8,15 +8,20 @@ rerun with 1% of the items edited (the analysis cache in a temporary history dat
 Prints seconds, the ratios, and the peak resident memory of the process and of its largest worker process (a large
 backlog is parsed and checked in forked workers, which share the loaded model with the main process until they
 write to it).
+
+With --cli, also the whole command as a user runs it (`backlog-health analyze backlog.csv` writing the HTML, JSON
+and Markdown reports, with its history and cache): a first run, then a run after 1% of the rows were edited.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -69,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000, 0], help="0 = every issue")
+    parser.add_argument("--cli", action="store_true", help="also time the command end to end, first run and rerun")
     args = parser.parse_args(argv)
     if not (args.data / "jira_storypoints").is_dir():
         print(f"no jira_storypoints under {args.data}; pass --data", file=sys.stderr)
@@ -91,12 +97,48 @@ def main(argv: list[str] | None = None) -> int:
                 print(done.stderr[-2000:], file=sys.stderr)
                 return 1
             row = json.loads(done.stdout.strip().splitlines()[-1])
+            if args.cli:
+                row["cli"] = cli_runs(Path(tmp), source)
         print(
             f"{row['items']:>7,} {row['parsed']:>7,} {row['bare']:>10.1f}s {row['cold']:>8.1f}s "
             f"{row['cold'] / max(row['bare'], 1e-9):>6.2f} {row['rerun']:>8.1f}s {row['rerun'] / row['cold']:>10.0%} "
             f"{row['peak_mib']:>7.0f} MiB {row['worker_mib']:>4.0f} MiB"
         )
+        if args.cli:
+            (first, first_mib), (again, again_mib) = row["cli"]
+            print(
+                f"{'':>7} command end to end: first run {first:.1f}s ({first_mib:.0f} MiB), "
+                f"after 1% edited {again:.1f}s ({again / first:.0%}, {again_mib:.0f} MiB)"
+            )
     return 0
+
+
+def cli_runs(tmp: Path, source: Path) -> list[tuple[float, float]]:
+    """Seconds and peak memory of `backlog-health analyze` on the backlog, then again after 1% of it was edited."""
+    command = [sys.executable, "-m", "backlog_health", "analyze", str(source), "--exit-zero", "--quiet"]
+    command += ["--html", str(tmp / "r.html"), "--json", str(tmp / "r.json"), "--markdown", str(tmp / "r.md")]
+    command += ["--history", str(tmp / "cli-history.sqlite")]
+    runs = []
+    for edit in (False, True):
+        if edit:
+            with source.open(newline="", encoding="utf-8") as handle:
+                rows = list(csv.reader(handle))
+            for row in rows[1::100]:
+                row[1] += " (edited)"
+            with source.open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerows(rows)
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", MEASURED, *command], check=True, capture_output=True, text=True)
+        runs.append((time.perf_counter() - start, int(done.stdout) / 1024))
+    return runs
+
+
+# NOTE: run in a process of its own, so that its peak memory is that of the command (and its workers) alone.
+MEASURED = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, capture_output=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
 
 
 if __name__ == "__main__":

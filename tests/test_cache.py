@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from backlog_health import history
-from backlog_health.cache import decode_item
+from backlog_health.cache import decode
 from backlog_health.config import load_config
 from backlog_health.engine import analyze
 from backlog_health.model import BacklogItem, SourceInfo
@@ -21,21 +23,35 @@ ITEMS = (
 
 
 class DictStore:
-    """An in-memory store that counts what it is asked."""
+    """An in-memory store that counts what it answers and what it is given."""
 
     def __init__(self) -> None:
         self.entries: dict[str, str] = {}
-        self.hits = 0  # item-level findings answered
-        self.parts = 0  # stories and criteria answered
+        self.hits = 0  # entries answered
+        self.written = 0  # entries written (an item analysed again)
 
     def get_many(self, keys):
         found = {key: self.entries[key] for key in keys if key in self.entries}
-        self.hits += sum(1 for key in found if key.startswith("findings:"))
-        self.parts += sum(1 for key in found if key.startswith("parts:"))
+        self.hits += sum(1 for key in found if key.startswith("item:"))
         return found
 
     def put_many(self, entries) -> None:
+        self.written += sum(1 for key in entries if key.startswith("item:"))
         self.entries.update(entries)
+
+    def items(self):
+        return {key: text for key, text in self.entries.items() if key.startswith("item:")}
+
+
+@pytest.fixture
+def story_searches(monkeypatch):
+    """How many times a story was looked for in an item (the work a cached entry saves)."""
+    from backlog_health import engine
+
+    calls = []
+    original = engine.find_story
+    monkeypatch.setattr(engine, "find_story", lambda *args: calls.append(args) or original(*args))
+    return calls
 
 
 def _run(items=ITEMS, config=CONFIG, store=None):
@@ -46,12 +62,14 @@ def _findings(result):
     return [[(f.rule, f.message) for f in item.findings] for item in result.items]
 
 
-def test_a_rerun_reuses_every_item_and_finds_the_same():
+def test_a_rerun_reuses_every_item_and_finds_the_same(story_searches):
     store = DictStore()
     first = _run(store=store)
-    assert store.hits == 0 and len(store.entries) == 6  # three items: story and criteria, findings
+    assert store.hits == 0 and len(store.items()) == 3, "one entry per item"
+    assert len(story_searches) == 3
     second = _run(store=store)
-    assert store.hits == 3 and store.parts == 0, "one look-up per unchanged item"
+    assert store.hits == 3 and store.written == 3, "one look-up per unchanged item, nothing written again"
+    assert len(story_searches) == 3, "no story looked for again"
     assert _findings(second) == _findings(first) == _findings(_run())
     assert any("3 of 3 items are unchanged" in note for note in second.notes)
 
@@ -61,18 +79,29 @@ def test_a_changed_item_is_checked_again_and_the_others_reused():
     _run(store=store)
     changed = (ITEMS[0], replace(ITEMS[1], title="As a clerk, I want to add invoices."), ITEMS[2])
     result = _run(changed, store=store)
-    assert store.hits == 2
+    assert store.hits == 2 and store.written == 4
     assert not any(f.rule == "AT01" for f in result.items[1].findings)
 
 
-def test_a_changed_rule_or_setting_invalidates_the_cache():
+def test_a_changed_rule_or_setting_invalidates_the_cache(story_searches):
     store = DictStore()
     _run(store=store)
     stricter = replace(CONFIG, rule_settings={**CONFIG.rule_settings, "AM01": {"severity": "error"}})
     result = _run(config=stricter, store=store)
-    assert store.hits == 0
-    assert store.parts == 3, "stories and criteria do not depend on the rules: they are reused"
+    assert store.written == 6, "every item is checked again under the new rules"
+    assert len(story_searches) == 3, "stories and criteria do not depend on the rules: they are reused"
     assert any(f.rule == "AM01" and f.severity == "error" for f in result.items[0].findings)
+    assert _findings(result) == _findings(_run(config=stricter))
+    again = _run(config=stricter, store=store)
+    assert store.written == 6 and _findings(again) == _findings(result), "the new analysis is the one kept"
+
+
+def test_an_entry_another_version_wrote_is_no_answer():
+    store = DictStore()
+    first = _run(store=store)
+    store.entries = dict.fromkeys(store.entries, '["a layout of another version"]')  # items and rules' memory
+    assert _findings(_run(store=store)) == _findings(first)
+    assert store.written == 6
 
 
 def test_backlog_rules_still_see_the_whole_backlog():
@@ -114,8 +143,8 @@ def test_backlog_rules_reuse_what_they_prepared_of_unchanged_items():
     )
     store = DictStore()
     _run((*ITEMS, *twins), store=store)
-    entries = [decode_item(text) for key, text in store.entries.items() if key.startswith("findings:")]
-    assert all({"UQ01", "UQ02"} <= set(entry[4]) for entry in entries), "each item keeps what UQ01 and UQ02 need"
+    entries = [decode(text) for text in store.items().values()]
+    assert all({"UQ01", "UQ02"} <= set(entry.prepared) for entry in entries), "each item keeps what UQ01, UQ02 need"
     edited = (*ITEMS, twins[0], replace(twins[1], title="As a clerk, I want to export all invoices as a spreadsheet."))
     again = _run(edited, store=store)
     assert store.hits == 4, "the edited item alone is checked again"
@@ -144,3 +173,51 @@ def test_entries_carry_the_day_they_were_last_used_and_the_least_used_go(tmp_pat
     assert {key for (key,) in conn.execute("SELECT key FROM analysis_cache")} == {"kept", "new", "newest"}, (
         "the entry nobody used since January goes first"
     )
+
+
+def test_an_item_has_the_same_key_in_every_process():
+    import subprocess
+    import sys
+
+    from backlog_health.cache import item_key, key_salt
+    from backlog_health.model import Link
+
+    code = (
+        "from backlog_health.cache import item_key, key_salt; from backlog_health.model import BacklogItem, Link; "
+        "print(item_key(BacklogItem('PAN-9', 'Título ✓', 'x\\ud800', labels=('a', 'b'), estimate=3.0, "
+        "links=(Link('blocks', 'PAN-1', 'done'),)), key_salt(['story'])))"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": seed}
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    item = BacklogItem(
+        "PAN-9", "Título ✓", "x\ud800", labels=("a", "b"), estimate=3.0, links=(Link("blocks", "PAN-1", "done"),)
+    )
+    assert keys == {item_key(item, key_salt(["story"]))}
+    assert item_key(replace(item, rank=5, updated=None), key_salt(["story"])) == item_key(item, key_salt(["story"]))
+    assert item_key(replace(item, estimate=5.0), key_salt(["story"])) != item_key(item, key_salt(["story"]))
+    assert item_key(item, key_salt(["story", "feature"])) != item_key(item, key_salt(["story"]))
+
+
+def test_a_backlog_rule_keeps_one_memory_which_answers_only_under_the_same_settings():
+    from backlog_health.cache import RuleMemory
+
+    twins = tuple(
+        BacklogItem(f"T-{n}", f"As a clerk, I want to export the {n} invoices as a spreadsheet") for n in "ab"
+    )
+    store = DictStore()
+    first = _run((*ITEMS, *twins), store=store)
+    memories = [key for key in store.entries if key.startswith("memory:")]
+    assert memories == ["memory:UQ02:pairs"], "near duplicates remember the pairs they found"
+    looser = replace(CONFIG, rule_settings={**CONFIG.rule_settings, "UQ02": {"threshold": 0.5}})
+    _run((*ITEMS, *twins), config=looser, store=store)
+    assert [key for key in store.entries if key.startswith("memory:")] == memories, "replaced, not piled up"
+    assert _findings(_run((*ITEMS, *twins), store=store)) == _findings(first)
+    pending: dict[str, str] = {}
+    memory = RuleMemory(store, "UQ02", "scope-a", pending)
+    memory.put("x", "kept")
+    store.put_many(pending)
+    assert memory.get("x") == "kept" and RuleMemory(store, "UQ02", "scope-b", {}).get("x") is None

@@ -375,3 +375,128 @@ def test_a_20000_item_backlog_runs_in_seconds():
     missed = [pair for pair in planted if str(pair[0]) not in found or str(pair[1]) not in found]
     assert not missed, f"planted near duplicates not found: {missed[:5]}"
     assert seconds < 30, f"20,000 items took {seconds:.1f} s"
+
+
+# ------------------------------------------------------------------------------------- what a rerun remembers
+
+
+class DictMemory:
+    """A rule's memory in a dict, counting what is written."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.writes = 0
+
+    def get(self, name):
+        return self.texts.get(name)
+
+    def put(self, name, text) -> None:
+        self.writes += 1
+        self.texts[name] = text
+
+
+def _edited(titles: list[str], rng: random.Random, share: float) -> list[str]:
+    """The backlog a week later: some titles edited, some gone, some new (near duplicates of others among
+    them), and some moved."""
+    titles = list(titles)
+    for _ in range(max(1, int(len(titles) * share))):
+        action = rng.choice(["edit", "drop", "add", "twin", "move"])
+        index = rng.randrange(len(titles))
+        if action == "edit":
+            words = titles[index].split()
+            words[rng.randrange(len(words))] = rng.choice(["invoice", "report", "quickly", "login", "export"])
+            titles[index] = " ".join(words)
+        elif action == "drop" and len(titles) > 10:
+            titles.pop(index)
+        elif action == "add":
+            titles.insert(index, f"As a clerk, I want to file report {rng.randrange(10**6)} by mail")
+        elif action == "twin":
+            titles.insert(rng.randrange(len(titles)), titles[index] + " " + rng.choice(["again", "now", "twice"]))
+        else:
+            titles.insert(rng.randrange(len(titles)), titles.pop(index))
+    return titles
+
+
+def _findings_with(titles: list[str], memory, **params) -> list[tuple[str, str, str]]:
+    contexts = _contexts(titles)
+    rule = _rule(**params)
+    prepared = [near_duplicates.prepare(ctx, rule) for ctx in contexts]
+    return [
+        (contexts[index].item.key, finding.message, finding.suggestion)
+        for index, finding in check(contexts, rule, prepared, memory)
+    ]
+
+
+@pytest.mark.parametrize("big_buckets", [False, True])
+def test_a_rerun_that_remembers_finds_what_a_fresh_run_finds(monkeypatch, big_buckets):
+    if big_buckets:  # NOTE: small limits make buckets big enough to be compared along a window
+        monkeypatch.setattr(near_duplicates, "MAX_BUCKET", 4)
+        monkeypatch.setattr(near_duplicates, "BUCKET_WINDOW", 2)
+    rng = random.Random(5)
+    titles = _scale_backlog(1500, seed=3) + [f"As a clerk, I want to export the {n} report" for n in range(40)]
+    memory = DictMemory()
+    for week in range(8):
+        remembered = _findings_with(titles, memory)
+        assert remembered == _findings_with(titles, None), f"week {week}: findings differ"
+        assert remembered, "the backlog has near duplicates"
+        titles = _edited(titles, rng, share=0.01 if week % 2 else 0.1)
+    assert memory.writes >= 8
+
+
+def test_pairs_remembered_equal_pairs_found_afresh_on_real_stories(shared_data):
+    rng = random.Random(7)
+    stories = [
+        line.strip()
+        for path in sorted((shared_data / "dalpiaz_user_stories" / "stories").glob("*.txt"))
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if line.strip()
+    ]
+    memory = DictMemory()
+    params = {**RULE.params, "threshold": 0.5}
+    for _ in range(6):
+        contents = list(dict.fromkeys(frozenset(content_words(text)) for text in stories if content_words(text)))
+        names = [" ".join(sorted(content)) for content in contents]
+        fresh = similar_pairs(contents, 0.5, params["num_perm"], params["bands"])
+        assert near_duplicates.remembered_pairs(contents, names, params, memory) == fresh
+        assert fresh
+        stories = _edited(stories, rng, share=0.02)
+
+
+def test_an_unchanged_backlog_writes_no_memory_and_a_damaged_memory_is_no_answer():
+    titles = _scale_backlog(600, seed=4)
+    memory = DictMemory()
+    first = _findings_with(titles, memory)
+    assert memory.writes == 1
+    moved = titles[300:] + titles[:300]
+    assert sorted(_findings_with(moved, memory)) == sorted(_findings_with(moved, None))
+    assert memory.writes == 1, "the same texts in another order: nothing new to remember"
+    for damaged in ("", "[1, 2]", "not json", '[1, ["a"], 32, "AAAA", "", "", []]'):
+        memory.texts = dict.fromkeys(memory.texts, damaged)
+        assert _findings_with(titles, memory) == first
+
+
+def test_remembered_pairs_follow_buckets_that_grow_big_and_shrink(monkeypatch):
+    # NOTE: families of texts that all share most words fill the same buckets; with small limits, buckets cross
+    # the size from which they are compared along a window, both ways, as texts come and go.
+    monkeypatch.setattr(near_duplicates, "MAX_BUCKET", 3)
+    monkeypatch.setattr(near_duplicates, "BUCKET_WINDOW", 1)
+    rng = random.Random(9)
+    base = [f"w{family}x{word}" for family in range(12) for word in range(8)]
+    texts = [frozenset(base[f * 8 : f * 8 + 8]) | {f"own{n}"} for f in range(12) for n in range(rng.randint(2, 6))]
+    params = {**RULE.params, "threshold": 0.75, "num_perm": 32, "bands": 16}
+    memory = DictMemory()
+    for _ in range(30):
+        contents = list(dict.fromkeys(texts))
+        names = [" ".join(sorted(content)) for content in contents]
+        fresh = similar_pairs(contents, 0.75, 32, 16)
+        assert near_duplicates.remembered_pairs(contents, names, params, memory) == fresh
+        for _ in range(rng.randint(1, 4)):
+            if rng.random() < 0.5 and len(texts) > 5:
+                texts.pop(rng.randrange(len(texts)))
+            else:
+                family = rng.randrange(12)
+                texts.insert(
+                    rng.randrange(len(texts) + 1), frozenset(base[family * 8 : family * 8 + 8]) | {f"own{rng.random()}"}
+                )
+        if rng.random() < 0.3:
+            rng.shuffle(texts)

@@ -211,3 +211,23 @@ def test_planning_card_fails_a_bug_without_criteria_when_all_items_need_them():
         config = changed(config, readiness=Readiness(criteria_for=criteria_for))
         card = build_view(analyze(Loaded(info, (bug,)), config)).planning[0]
         assert next(c.state for c in card.checks if c.label == "Acceptance criteria") == state, criteria_for
+
+
+def test_a_run_shown_in_several_formats_is_viewed_once(monkeypatch):
+    from dataclasses import replace
+
+    from backlog_health.report import views
+    from backlog_health.report.terminal import summary_lines
+
+    built = []
+    original = views._view
+    monkeypatch.setattr(views, "_view", lambda result: built.append(result) or original(result))
+    loaded = Loaded(SourceInfo("file", "x.csv"), (SAFE_LINK, BacklogItem("X-3", "As a user, I want to log out.")))
+    first = analyze(loaded, load_config(directory=None))
+    html, markdown = render(reporters()["html"], first), render(reporters()["markdown"], first)
+    summary_lines(first)
+    assert len(built) == 1, "one view for the HTML, the Markdown and the terminal"
+    other = replace(first, health_score=12.0)
+    assert "12" in render(reporters()["markdown"], other) and len(built) == 2, "another run gets its own view"
+    assert render(reporters()["html"], first) == html and render(reporters()["markdown"], first) == markdown
+    assert len(built) == 3, "the view of an earlier run is not kept"

@@ -1,13 +1,12 @@
 """The analysis cache: an unchanged item is not parsed or checked again.
 
-Two kinds of entries, each under a key made of everything it depends on, so a change to any of it gives a new key
-and invalidates exactly what it must:
-- an item's story and acceptance criteria: its content, the story types and the tool version;
-- its analysis: the same, plus the fields its source can fill, the rules (ids, kinds, severities, parameters) and
-  the language model. It holds the story and criteria too (one look-up answers for an unchanged item), whether the
-  item was checked as a story, its item-level findings, and what backlog-level rules prepared of it.
-Backlog-level rules (duplicates, templates) always run on the whole backlog, but an unchanged item is not prepared
-for them again (its normal form, its content words).
+One entry per item content, under a key made of its content, the story types and the tool version. It holds the
+item's story and acceptance criteria (they depend on nothing else) and its analysis under the scope it was made in:
+the fields its source can fill, the rules (ids, kinds, severities, parameters) and the language model. An entry
+whose scope differs still answers for the story and criteria, so a change to a rule re-checks every item without
+finding its story again; a change to the item gives a new key. The analysis is whether the item was checked as a
+story, its item-level findings, and what backlog-level rules prepared of it: backlog-level rules (duplicates,
+templates) always run on the whole backlog, but an unchanged item is not prepared for them again.
 """
 
 from __future__ import annotations
@@ -16,7 +15,9 @@ import dataclasses
 import hashlib
 import json
 import operator
+import pickle
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from backlog_health import __version__
@@ -49,78 +50,73 @@ def rules_fingerprint(rules: Iterable[Any], model: str) -> str:
 
 # NOTE: rank and dates do not change what item-level rules say; leaving them out keeps reordering cheap.
 _VOLATILE = frozenset({"rank", "created", "updated", "touched"})
-_TEXTS = ("title", "description", "acceptance_criteria_field")  # the long ones, hashed as they are
-_OTHERS = operator.attrgetter(
-    *(f.name for f in dataclasses.fields(BacklogItem) if f.name not in _VOLATILE and f.name not in _TEXTS)
-)
+_CONTENT = operator.attrgetter(*(f.name for f in dataclasses.fields(BacklogItem) if f.name not in _VOLATILE))
+FORMAT = 2  # the layout of an entry; a new layout gives new keys
 
 
-def content_digest(item: BacklogItem) -> str:
-    """One hash of what an item says (every field but its rank and dates)."""
-    texts = [getattr(item, name) for name in _TEXTS]
-    # NOTE: a head holds every other value (the repr of strings, numbers, None and tuples is stable across runs)
-    # and each long text's length, so that no two items share a digest; the long texts follow as they are.
-    head = repr((_OTHERS(item), [len(text) if isinstance(text, str) else text for text in texts]))
-    digest = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
-    for text in texts:
-        if isinstance(text, str):
-            digest.update(text.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+def key_salt(story_types: Iterable[str]) -> bytes:
+    """What an item's key depends on besides its content: the story types, the tool version and the layout."""
+    return hashlib.sha256(json.dumps([FORMAT, sorted(story_types), __version__]).encode()).digest()
 
 
-def item_scope(story_types: Iterable[str], source_fields: frozenset[str], rules: str) -> str:
-    """What an item's analysis depends on besides its content: the story types, source fields, rules and model."""
-    text = json.dumps(["findings", sorted(story_types), sorted(source_fields), rules])
-    return hashlib.sha256(text.encode()).hexdigest()
+def item_key(item: BacklogItem, salt: bytes) -> str:
+    """The cache key of an item's content (every field but its rank and dates); `salt` from key_salt."""
+    # NOTE: pickle writes strings, numbers, None, tuples and the item's links the same way in every run, in C:
+    # three times faster than hashing their repr. Two equal items could only differ in it where one object is
+    # shared between fields (a memo reference), which costs a cache miss, never a wrong answer.
+    return "item:" + hashlib.blake2b(pickle.dumps(_CONTENT(item), 4), digest_size=20, key=salt).hexdigest()
 
 
-def parts_scope(story_types: Iterable[str]) -> str:
-    """What an item's story and criteria depend on besides its content: the story types and the tool version."""
-    return hashlib.sha256(json.dumps(["parts", sorted(story_types), __version__]).encode()).hexdigest()
+def analysis_scope(source_fields: frozenset[str], rules: str) -> str:
+    """What an item's analysis depends on besides its content: the source's fields, the rules and the model."""
+    return hashlib.sha256(json.dumps([sorted(source_fields), rules]).encode()).hexdigest()[:32]
 
 
-def item_key(digest: str, scope: str) -> str:
-    """The cache key of one item's analysis (story, criteria and item-level findings); `scope` from item_scope."""
-    return "findings:" + hashlib.sha256(f"{scope} {digest}".encode()).hexdigest()
+@dataclass(frozen=True)
+class Entry:
+    """What the cache holds of one item: its story and criteria, and its analysis in `scope`."""
+
+    story: StoryParts | None
+    criteria: tuple[str, ...]
+    scope: str  # analysis_scope of the analysis below
+    is_story: bool  # whether the item was checked as a story
+    findings: list[Finding]  # item-level findings
+    prepared: dict[str, Any]  # what backlog-level rules prepared of it, by rule id
 
 
-def parts_key(digest: str, scope: str) -> str:
-    """The cache key of one item's story and acceptance criteria; `scope` from parts_scope."""
-    return "parts:" + hashlib.sha256(f"{scope} {digest}".encode()).hexdigest()
+class RuleMemory:
+    """A backlog rule's memory (see checks.Memory) in the store: read when asked, written into `pending` with the
+    run's entries. One entry per rule and name, holding the scope it was made in: it answers only in that scope
+    (the same rules, settings and model), and a run in another scope replaces it, so memories never pile up."""
+
+    def __init__(self, store: Store, rule_id: str, scope: str, pending: dict[str, str]) -> None:
+        self.store, self.prefix, self.scope, self.pending = store, f"memory:{rule_id}:", scope + "\n", pending
+
+    def get(self, name: str) -> str | None:
+        key = self.prefix + name
+        text = self.store.get_many([key]).get(key)
+        return text[len(self.scope) :] if text is not None and text.startswith(self.scope) else None
+
+    def put(self, name: str, text: str) -> None:
+        self.pending[self.prefix + name] = self.scope + text
 
 
 def _story_fields(story: StoryParts | None) -> list[str | None] | None:
     return None if story is None else [story.role, story.means, story.ends, story.template, story.text, story.extra]
 
 
-def encode_item(
-    story: StoryParts | None,
-    criteria: tuple[str, ...],
-    is_story: bool,
-    findings: list[Finding],
-    prepared: Mapping[str, Any] | None = None,
-) -> str:
-    """An item's analysis as JSON for the store (`prepared`: what backlog-level rules need of it, by rule id)."""
-    rows = [[f.rule, f.criterion, f.severity, f.message, f.excerpt, f.suggestion, f.field] for f in findings]
-    return json.dumps([_story_fields(story), list(criteria), is_story, rows, dict(prepared or {})])
+def encode(entry: Entry) -> str:
+    """An entry as JSON for the store."""
+    rows = [[f.rule, f.criterion, f.severity, f.message, f.excerpt, f.suggestion, f.field] for f in entry.findings]
+    story = _story_fields(entry.story)
+    return json.dumps([story, list(entry.criteria), entry.scope, entry.is_story, rows, entry.prepared])
 
 
-def decode_item(text: str) -> tuple[StoryParts | None, tuple[str, ...], bool, list[Finding], dict[str, Any]]:
-    """An item's story, criteria, whether it was checked as a story, its item-level findings and prepared values."""
-    fields, criteria, is_story, rows, prepared = json.loads(text)
+def decode(text: str) -> Entry:
+    """An entry back from the store (ValueError or TypeError when it is not one)."""
+    fields, criteria, scope, is_story, rows, prepared = json.loads(text)
     story = None if fields is None else StoryParts(*fields)
-    return story, tuple(criteria), is_story, [Finding(*row) for row in rows], prepared
-
-
-def encode_parts(story: StoryParts | None, criteria: tuple[str, ...]) -> str:
-    """An item's story and criteria as JSON for the store."""
-    return json.dumps([_story_fields(story), list(criteria)])
-
-
-def decode_parts(text: str) -> tuple[StoryParts | None, tuple[str, ...]]:
-    """An item's story and criteria back from the store."""
-    fields, criteria = json.loads(text)
-    return (None if fields is None else StoryParts(*fields)), tuple(criteria)
+    return Entry(story, tuple(criteria), scope, is_story, [Finding(*row) for row in rows], prepared)
 
 
 def _plain(value: Any) -> Any:

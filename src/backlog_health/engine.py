@@ -18,19 +18,17 @@ from typing import Any
 
 from backlog_health import __version__
 from backlog_health.cache import (
+    Entry,
+    RuleMemory,
     Store,
-    content_digest,
-    decode_item,
-    decode_parts,
-    encode_item,
-    encode_parts,
+    analysis_scope,
+    decode,
+    encode,
     item_key,
-    item_scope,
-    parts_key,
-    parts_scope,
+    key_salt,
     rules_fingerprint,
 )
-from backlog_health.checks import ItemContext, kinds
+from backlog_health.checks import ItemContext, Memory, kinds
 from backlog_health.config import Config, settings_fingerprint
 from backlog_health.errors import ConfigError
 from backlog_health.metrics import MetricSettings, backlog_metrics
@@ -165,10 +163,12 @@ def _analyze(
         notes.append(
             f"{len(loaded.items) - len(open_items):,} done items were left out: the backlog is what is not done"
         )
-    fingerprint = rules_fingerprint(rules, f"{pipeline.name} {pipeline.version}") if cache is not None else ""
-    contexts, cached, keys = _prepare(open_items, loaded.info.fields, config, skipped, notes, cache, fingerprint)
+    fingerprint = rules_fingerprint(rules, f"{pipeline.name} {pipeline.version}")
+    scope = analysis_scope(loaded.info.fields, fingerprint)
+    contexts, cached, keys = _prepare(open_items, loaded.info.fields, config, skipped, notes, cache, scope)
     failed: set[int] = set()
     prepared = {index: entry[1] for index, entry in cached.items()}
+    remembered: dict[str, str] = {}  # what backlog rules keep for the next run, written with the entries
     findings = _run_checks(
         contexts,
         rules,
@@ -180,21 +180,26 @@ def _analyze(
         failed,
         progress,
         prepared,
+        (lambda rule: RuleMemory(cache, rule.id, scope, remembered)) if cache is not None else None,
     )
     if cache is not None:
         item_rules = {rule.id for rule in rules if kinds()[rule.kind].scope == "item"}
         cache.put_many(
             {
-                keys[i]: encode_item(
-                    ctx.story,
-                    ctx.acceptance_criteria,
-                    ctx.is_story,
-                    [f for f in findings[i] if f.rule in item_rules],
-                    prepared.get(i),
+                keys[i]: encode(
+                    Entry(
+                        ctx.story,
+                        ctx.acceptance_criteria,
+                        scope,
+                        ctx.is_story,
+                        [f for f in findings[i] if f.rule in item_rules],
+                        prepared.get(i, {}),
+                    )
                 )
                 for i, ctx in enumerate(contexts)
                 if i not in cached and i not in failed
             }
+            | remembered
         )
         if cached:
             notes.append(
@@ -257,7 +262,7 @@ def _analyze(
             + [("unknown rule", x) for x in suppressor.unknown_rules()]
         ),
         planning=planning,
-        settings=settings_fingerprint(config, rules_fingerprint(rules, f"{pipeline.name} {pipeline.version}")),
+        settings=settings_fingerprint(config, fingerprint),
     )
 
 
@@ -397,35 +402,31 @@ def _prepare(
     skipped: list[SkippedItem],
     notes: list[str],
     cache: Store | None = None,
-    fingerprint: str = "",
+    scope: str = "",
 ) -> tuple[list[ItemContext], dict[int, tuple[list[Finding], dict[str, Any]]], list[str]]:
     """Every item's story and criteria and whether it is checked as a story, as contexts without a parse yet.
 
-    Also returns what the cache holds of an item (by item index: item-level findings, and the values backlog-level
-    rules prepared of it) and each item's cache key.
+    Also returns what the cache holds of an item analysed in `scope` (by item index: item-level findings, and the
+    values backlog-level rules prepared of it), and each item's cache key.
     """
     story_types = config.story_types
-    digests = [content_digest(item) for item in items] if cache is not None else []
-    scope = item_scope(story_types, source_fields, fingerprint)
-    item_keys = [item_key(digest, scope) for digest in digests] or [""] * len(items)
+    salt = key_salt(story_types)
+    keys = [item_key(item, salt) for item in items] if cache is not None else [""] * len(items)
     # NOTE: one look-up answers for an unchanged item: its story, criteria and item-level findings. Finding the
-    # story and criteria is most of the work, so they are also kept on their own, for when the rules change.
-    found = _decoded(cache.get_many(item_keys)) if cache is not None else {}
-    scope = parts_scope(story_types)
-    part_keys = {n: parts_key(digest, scope) for n, digest in enumerate(digests) if item_keys[n] not in found}
-    known = cache.get_many(part_keys.values()) if cache is not None and part_keys else {}
+    # story and criteria is most of the work, and depends on neither the rules nor the source: an entry made
+    # with other rules still answers for them.
+    found = _decoded(cache.get_many(keys)) if cache is not None else {}
     entries: list[tuple | None] = [None] * len(items)
-    stored: list[tuple[bool, list[Finding], dict[str, Any]] | None] = [None] * len(items)
+    stored: list[Entry | None] = [None] * len(items)
     missing = []
     for n, item in enumerate(items):
-        if item_keys[n] in found:
-            story, criteria, was_story, item_findings, prepared_values = found[item_keys[n]]
-            entries[n] = (item, story, criteria, _is_story(item, story_types))
-            stored[n] = (was_story, item_findings, prepared_values)
-        elif part_keys.get(n) in known:
-            entries[n] = (item, *decode_parts(known[part_keys[n]]), _is_story(item, story_types))
-        else:
+        entry = found.get(keys[n])
+        if entry is None:
             missing.append(n)
+            continue
+        entries[n] = (item, entry.story, entry.criteria, _is_story(item, story_types))
+        if entry.scope == scope:
+            stored[n] = entry
     n_workers = _n_workers() if len(missing) >= PARALLEL_PARTS else 0
     if n_workers:
         job = {"items": items, "story_types": story_types}
@@ -433,37 +434,32 @@ def _prepare(
         computed = _forked_map(_parts_chunk, chunks, job, n_workers)
     else:
         computed = _parts_serial(missing, {"items": items, "story_types": story_types})
-    fresh: dict[str, str] = {}
     for index, story, criteria, is_story, error in computed:
         if error is not None:
             skipped.append(SkippedItem(items[index].key, f"could not be parsed: {error}"))
             continue
         entries[index] = (items[index], story, criteria, is_story)
-        if cache is not None:
-            fresh[part_keys[index]] = encode_parts(story, criteria)
     kept = [n for n, entry in enumerate(entries) if entry is not None]
     prepared = _untyped_as_stories([entries[n] for n in kept], notes)
-    if fresh:
-        cache.put_many(fresh)
     # NOTE: findings stored for an item checked as a story do not answer when it is not one now, or the reverse.
-    cached = {
-        index: stored[n][1:]
-        for index, (n, (*_, is_story)) in enumerate(zip(kept, prepared, strict=True))
-        if stored[n] is not None and stored[n][0] == is_story
-    }
+    cached = {}
+    for index, (n, (*_, is_story)) in enumerate(zip(kept, prepared, strict=True)):
+        entry = stored[n]
+        if entry is not None and entry.is_story == is_story:
+            cached[index] = (entry.findings, entry.prepared)
     contexts = [
         ItemContext(item, story, None, criteria, is_story, source_fields)
         for item, story, criteria, is_story in prepared
     ]
-    return contexts, cached, [item_keys[n] for n in kept]
+    return contexts, cached, [keys[n] for n in kept]
 
 
-def _decoded(entries: Mapping[str, str]) -> dict[str, tuple]:
-    """The stored analyses that can be read; one written by another version of the tool is no answer."""
+def _decoded(entries: Mapping[str, str]) -> dict[str, Entry]:
+    """The stored entries that can be read; one written by another version of the tool is no answer."""
     decoded = {}
     for key, text in entries.items():
         try:
-            decoded[key] = decode_item(text)
+            decoded[key] = decode(text)
         except (ValueError, TypeError):
             continue
     return decoded
@@ -536,6 +532,7 @@ def _run_checks(
     failed: set[int] | None = None,
     progress: Progress | None = None,
     prepared: dict[int, dict[str, Any]] | None = None,
+    memory: Callable[[Rule], Memory] | None = None,
 ) -> list[list[Finding]]:
     """Every rule over every item it applies to; a check that fails on one item is noted, not fatal.
 
@@ -543,7 +540,7 @@ def _run_checks(
     in worker processes when there is much to do. Backlog-level rules see every item, without its parse.
     The findings stay in rule order. The indices of items a check failed on are added to `failed`.
     `prepared` holds, by item index and rule id, what backlog-level rules prepared of an item; those missing are
-    prepared and added.
+    prepared and added. `memory` gives a backlog rule that remembers (see checks) its memory.
     """
     prepared = {} if prepared is None else prepared
     cached = cached or {}
@@ -562,9 +559,10 @@ def _run_checks(
                 extra = (
                     () if kind.prepare is None else (_prepared_values(kind.prepare, rule, members, contexts, prepared),)
                 )
+                options = {"memory": memory(rule)} if kind.remembers and memory is not None else {}
                 found = [
                     (members[local], finding)
-                    for local, finding in kind.check([contexts[i] for i in members], rule, *extra)
+                    for local, finding in kind.check([contexts[i] for i in members], rule, *extra, **options)
                 ]
             except Exception as error:
                 if strict:

@@ -11,6 +11,9 @@ Each module in this package declares one kind:
     def prepare(ctx, rule): ...      # optional, backlog kinds: what check needs of one item, as JSON values;
                                      # check(contexts, rule, prepared) then gets them, and the engine keeps
                                      # them in the analysis cache, so an unchanged item is not prepared again
+    REMEMBERS = True                 # optional, backlog kinds: check(..., memory=Memory) may keep what it
+                                     # worked out for the next run (in the analysis cache), to redo only what
+                                     # changed; it must find the same with or without it
 
 Kinds are discovered, never listed by hand.
 """
@@ -22,7 +25,7 @@ import pkgutil
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from backlog_health.model import BacklogItem, Finding, StoryParts
 
@@ -87,6 +90,13 @@ class ItemContext:
         return self.part_spans.get(part)
 
 
+class Memory(Protocol):
+    """Where a backlog check keeps what it worked out for the next run, as text under names of its own."""
+
+    def get(self, name: str) -> str | None: ...
+    def put(self, name: str, text: str) -> None: ...
+
+
 ItemCheck = Callable[[ItemContext, "Rule"], Iterator[Finding]]
 BacklogCheck = Callable[..., Iterator[tuple[int, Finding]]]  # (contexts, rule[, prepared]) → (index, finding)
 Prepare = Callable[[ItemContext, "Rule"], Any]
@@ -104,6 +114,7 @@ class Kind:
     extends: str | None  # parameter a config `extend` adds to
     check: Callable[..., Iterator[Any]]  # the check function
     prepare: Prepare | None  # a backlog kind's per-item part, whose results the engine may cache
+    remembers: bool  # a backlog kind's check takes `memory=`
     doc: str  # first line of the module docstring
 
 
@@ -124,6 +135,7 @@ def kinds() -> Mapping[str, Kind]:
             extends=getattr(module, "EXTENDS", None),
             check=module.check,
             prepare=getattr(module, "prepare", None),
+            remembers=bool(getattr(module, "REMEMBERS", False)),
             doc=(module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else "",
         )
     return found

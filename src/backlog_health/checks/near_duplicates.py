@@ -7,19 +7,21 @@ and union-find to build clusters. Exact duplicates are left to `exact_duplicate`
 
 from __future__ import annotations
 
+import base64
 import difflib
 import itertools
+import json
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from backlog_health.checks import ItemContext, Param
+from backlog_health.checks import ItemContext, Memory, Param
 from backlog_health.checks.duplicates import normalize
 from backlog_health.model import Finding
 from backlog_health.nlp.story import clean_story_text
@@ -27,6 +29,7 @@ from backlog_health.rules import Rule
 
 KIND = "near_duplicate"
 SCOPE = "backlog"
+REMEMBERS = True
 REQUIRES = frozenset()
 PARAMS = {
     "threshold": Param(
@@ -231,44 +234,95 @@ def signatures(contents: Sequence[frozenset[str]], num_perm: int) -> np.ndarray:
     return result
 
 
-def candidate_pairs(sig: np.ndarray, bands: int) -> np.ndarray:
-    """Pairs (i < j) of rows that agree on every value of at least one band, as an (m, 2) array."""
+def band_keys(sig: np.ndarray, bands: int) -> np.ndarray:
+    """One key per LSH band of each signature row: (n, bands) values that agree where a band agrees."""
     n, num_perm = sig.shape
     bands = max(1, min(bands, num_perm))
     rows = num_perm // bands
     weights = _seeds(rows) | np.uint64(1)
-    found: list[np.ndarray] = []
+    keys = np.empty((n, bands), dtype=np.uint64)
     for band in range(bands):
-        keys = (sig[:, band * rows : (band + 1) * rows] * weights).sum(axis=1, dtype=np.uint64)  # wraps
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
-        sizes = np.diff(np.append(starts, n))
-        # NOTE: buckets of one size are paired at once (one array operation per size, not per bucket).
-        for size in np.unique(sizes[(sizes > 1) & (sizes <= MAX_BUCKET)]).tolist():
-            firsts = starts[sizes == size]
-            members = np.sort(order[firsts[:, None] + np.arange(size)], axis=1)
-            left, right = np.triu_indices(size, 1)
-            found.append((members[:, left].astype(np.int64) * n + members[:, right]).ravel())
-        for start, size in zip(starts[sizes > MAX_BUCKET].tolist(), sizes[sizes > MAX_BUCKET].tolist()):
-            members = np.sort(order[start : start + size])
-            # NOTE: one huge bucket would bring back the O(n²) this module avoids; a window along it
-            # still links a cluster through its neighbours.
-            left = np.repeat(np.arange(size), BUCKET_WINDOW)
-            right = left + np.tile(np.arange(1, BUCKET_WINDOW + 1), size)
-            keep = right < size
-            left, right = left[keep], right[keep]
-            found.append(members[left].astype(np.int64) * n + members[right])
+        keys[:, band] = (sig[:, band * rows : (band + 1) * rows] * weights).sum(axis=1, dtype=np.uint64)  # wraps
+    return keys
+
+
+def _buckets(column: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows (all, or `rows`) sorted by their key in one band, where each bucket (rows of one key) starts in that
+    order, and its size."""
+    order = np.argsort(column if rows is None else column[rows], kind="stable")
+    if rows is not None:
+        order = rows[order]
+    ordered = column[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return order, starts, np.diff(np.append(starts, len(order)))
+
+
+def _bucket_pairs(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: int) -> list[np.ndarray]:
+    """The candidate pairs of some buckets of one band, coded as i * n + j (i < j)."""
+    found: list[np.ndarray] = []
+    # NOTE: buckets of one size are paired at once (one array operation per size, not per bucket).
+    for size in np.unique(sizes[(sizes > 1) & (sizes <= MAX_BUCKET)]).tolist():
+        firsts = starts[sizes == size]
+        members = np.sort(order[firsts[:, None] + np.arange(size)], axis=1)
+        left, right = np.triu_indices(size, 1)
+        found.append((members[:, left].astype(np.int64) * n + members[:, right]).ravel())
+    for start, size in zip(starts[sizes > MAX_BUCKET].tolist(), sizes[sizes > MAX_BUCKET].tolist()):
+        members = np.sort(order[start : start + size])
+        # NOTE: one huge bucket would bring back the O(n²) this module avoids; a window along it
+        # still links a cluster through its neighbours.
+        left = np.repeat(np.arange(size), BUCKET_WINDOW)
+        right = left + np.tile(np.arange(1, BUCKET_WINDOW + 1), size)
+        keep = right < size
+        left, right = left[keep], right[keep]
+        found.append(members[left].astype(np.int64) * n + members[right])
+    return found
+
+
+def _decoded_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     codes = np.unique(np.concatenate(found))
     return np.stack((codes // n, codes % n), axis=1)
 
 
+def candidate_pairs(sig: np.ndarray, bands: int) -> np.ndarray:
+    """Pairs (i < j) of rows that agree on every value of at least one band, as an (m, 2) array."""
+    return _candidates(band_keys(sig, bands))
+
+
+def _candidates(keys: np.ndarray) -> np.ndarray:
+    n = len(keys)
+    found: list[np.ndarray] = []
+    for band in range(keys.shape[1]):
+        found += _bucket_pairs(*_buckets(keys[:, band]), n)
+    return _decoded_pairs(found, n)
+
+
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     """Share of the words of both that each has."""
     union = len(a | b)
     return len(a & b) / union if union else 0.0
+
+
+def _verified(
+    pairs: np.ndarray, contents: Sequence[frozenset[str]], sig: Callable[[np.ndarray], np.ndarray], threshold: float
+) -> list[tuple[int, int, float]]:
+    """The candidate pairs whose Jaccard reaches the threshold; `sig` gives the signatures of some rows."""
+    if len(pairs):
+        sizes = np.array([len(content) for content in contents])
+        small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+        large = np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
+        pairs = pairs[small >= threshold * large]  # NOTE: Jaccard ≤ small/large: these can never reach it
+    if len(pairs):
+        chunks = np.array_split(pairs, max(1, len(pairs) // 10_000))
+        estimate = np.concatenate([(sig(c[:, 0]) == sig(c[:, 1])).mean(axis=1) for c in chunks])
+        pairs = pairs[estimate >= threshold - ESTIMATE_MARGIN]
+    found = []
+    for left, right in pairs.tolist():
+        similarity = jaccard(contents[left], contents[right])
+        if similarity >= threshold:
+            found.append((left, right, similarity))
+    return found
 
 
 def similar_pairs(
@@ -278,22 +332,163 @@ def similar_pairs(
     if len(contents) < 2:
         return []
     sig = signatures(contents, max(1, num_perm))
-    pairs = candidate_pairs(sig, bands)
-    if len(pairs):
-        sizes = np.array([len(content) for content in contents])
-        small = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
-        large = np.maximum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
-        pairs = pairs[small >= threshold * large]  # NOTE: Jaccard ≤ small/large: these can never reach it
-    if len(pairs):
-        chunks = np.array_split(pairs, max(1, len(pairs) // 10_000))
-        estimate = np.concatenate([(sig[c[:, 0]] == sig[c[:, 1]]).mean(axis=1) for c in chunks])
-        pairs = pairs[estimate >= threshold - ESTIMATE_MARGIN]
-    found = []
-    for left, right in pairs.tolist():
-        similarity = jaccard(contents[left], contents[right])
-        if similarity >= threshold:
-            found.append((left, right, similarity))
-    return found
+    return _verified(candidate_pairs(sig, bands), contents, sig.__getitem__, threshold)
+
+
+# ------------------------------------------------------------------------------------------- the next run
+# NOTE: a rerun after a small change finds the same pairs without hashing and banding every text again. The memory
+# holds each text's band keys (by its words) and the pairs found. A pair both of whose texts are still there is
+# found again exactly when a bucket it shares is unchanged: same members, so same candidates and same verdict.
+# Buckets that gained or lost a text, and every bucket big enough to be compared along a window (whose neighbours
+# depend on the backlog's order), are paired again from scratch; their new candidates are verified as above.
+MEMORY_FORMAT = 1
+
+
+@dataclass
+class _Memory:
+    """What one run found: each text's name and band keys, the big buckets, and the pairs with their Jaccard."""
+
+    names: list[str]
+    keys: np.ndarray  # (n, bands) uint64
+    big: np.ndarray  # (k, 2) uint64: band and key of each bucket bigger than MAX_BUCKET
+    pairs: np.ndarray  # (m, 2) int64: rows of names
+    similarities: list[float]
+
+    def dumps(self, setting: list) -> str:
+        arrays = [
+            base64.b64encode(np.ascontiguousarray(a).tobytes()).decode() for a in (self.keys, self.big, self.pairs)
+        ]
+        return json.dumps([MEMORY_FORMAT, setting, self.names, *arrays, self.similarities])
+
+    @classmethod
+    def loads(cls, text: str | None, setting: list) -> _Memory | None:
+        """The memory made with `setting`, or None when there is none or it cannot be trusted (another setting or
+        layout, a damaged entry)."""
+        if not text:
+            return None
+        try:
+            version, made_with, names, keys, big, pairs, similarities = json.loads(text)
+            if version != MEMORY_FORMAT or made_with != setting:
+                return None
+            keys = np.frombuffer(base64.b64decode(keys), dtype=np.uint64).reshape(len(names), setting[1])
+            big = np.frombuffer(base64.b64decode(big), dtype=np.uint64).reshape(-1, 2)
+            pairs = np.frombuffer(base64.b64decode(pairs), dtype=np.int64).reshape(-1, 2)
+        except (ValueError, TypeError):
+            return None
+        if (
+            len(pairs) != len(similarities)
+            or len(set(names)) != len(names)
+            or (len(pairs) and (pairs.min() < 0 or pairs.max() >= len(names)))
+        ):
+            return None
+        return cls(names, keys, big, pairs, similarities)
+
+
+def remembered_pairs(
+    contents: Sequence[frozenset[str]], names: Sequence[str], params: Mapping[str, Any], memory: Memory
+) -> list[tuple[int, int, float]]:
+    """similar_pairs of the texts, redoing only what changed since the run `memory` remembers, and remembering
+    this one. `names` tell the texts apart across runs (a text's words, in order where the order matters)."""
+    threshold = min(1.0, max(0.0, float(params["threshold"])))
+    num_perm = max(1, params["num_perm"])
+    bands = max(1, min(params["bands"], num_perm))
+    # NOTE: what the pairs depend on besides the texts; the engine's scope holds the rule's parameters too.
+    setting = [num_perm, bands, threshold, MAX_BUCKET, BUCKET_WINDOW, ESTIMATE_MARGIN, SEED]
+    n = len(contents)
+    old = _Memory.loads(memory.get("pairs"), setting)
+    rows = {name: row for row, name in enumerate(old.names)} if old is not None else {}
+    known = np.array([rows.get(name, -1) for name in names], dtype=np.int64)
+    new = np.flatnonzero(known < 0)
+    signed: dict[int, np.ndarray] = {}  # full signatures computed in this run, by text
+
+    def sig(indexes: np.ndarray) -> np.ndarray:
+        missing = [index for index in dict.fromkeys(indexes.tolist()) if index not in signed]
+        if missing:
+            signed.update(zip(missing, signatures([contents[index] for index in missing], num_perm), strict=True))
+        return np.stack([signed[index] for index in indexes.tolist()]) if len(indexes) else np.empty((0, num_perm))
+
+    keys = np.empty((n, bands), dtype=np.uint64)
+    if old is not None:
+        keys[known >= 0] = old.keys[known[known >= 0]]
+    if len(new):
+        keys[new] = band_keys(sig(new), bands)
+    if old is None:
+        # NOTE: every bucket of every band, as similar_pairs pairs them.
+        buckets = [_buckets(keys[:, band]) for band in range(bands)]
+        found: list[np.ndarray] = []
+        for bucketed in buckets:
+            found += _bucket_pairs(*bucketed, n)
+        pairs = _verified(_decoded_pairs(found, n), contents, sig, threshold) if n > 1 else []
+    else:
+        gone = np.setdiff1d(np.arange(len(old.names)), known[known >= 0])
+        # NOTE: the buckets a text joined or left, and those that were big (their windows follow the backlog's
+        # order); a bucket big now and unchanged was big then.
+        changed = [
+            np.unique(np.concatenate((keys[new, band], old.keys[gone, band], old.big[old.big[:, 0] == band, 1])))
+            for band in range(bands)
+        ]
+        buckets = [_buckets(keys[:, band], _members(keys[:, band], changed[band])) for band in range(bands)]
+        kept = _kept(old, known, changed)
+        pairs = sorted(kept + _redone(buckets, kept, n, contents, sig, threshold))
+    if old is None or len(new) or len(rows) != int((known >= 0).sum()):
+        # NOTE: the big buckets now are among those paired above (every bucket, or every changed one).
+        big = np.array(
+            [
+                (band, keys[order[start], band])
+                for band, (order, starts, sizes) in enumerate(buckets)
+                for start in starts[sizes > MAX_BUCKET].tolist()
+            ],
+            dtype=np.uint64,
+        ).reshape(-1, 2)
+        found_pairs = np.array([(left, right) for left, right, _ in pairs], dtype=np.int64).reshape(-1, 2)
+        similarities = [similarity for *_, similarity in pairs]
+        memory.put("pairs", _Memory(list(names), keys, big, found_pairs, similarities).dumps(setting))
+    return pairs
+
+
+def _members(column: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The rows whose key in one band is one of `wanted` (sorted), in order."""
+    if not len(wanted):
+        return np.empty(0, dtype=np.int64)
+    at = np.minimum(np.searchsorted(wanted, column), len(wanted) - 1)
+    return np.flatnonzero(wanted[at] == column)
+
+
+def _kept(old: _Memory, known: np.ndarray, changed: list[np.ndarray]) -> list[tuple[int, int, float]]:
+    """The remembered pairs found again: both texts still there, and a bucket they share unchanged."""
+    if not len(old.pairs):
+        return []
+    index_of = np.full(len(old.names), -1, dtype=np.int64)
+    index_of[known[known >= 0]] = np.flatnonzero(known >= 0)
+    left, right = index_of[old.pairs[:, 0]], index_of[old.pairs[:, 1]]
+    first, second = old.keys[old.pairs[:, 0]], old.keys[old.pairs[:, 1]]
+    still = np.zeros(len(old.pairs), dtype=bool)
+    for band, band_changed in enumerate(changed):
+        still |= (first[:, band] == second[:, band]) & ~np.isin(first[:, band], band_changed)
+    keep = np.flatnonzero((left >= 0) & (right >= 0) & still)
+    return [
+        (int(min(left[row], right[row])), int(max(left[row], right[row])), old.similarities[row])
+        for row in keep.tolist()
+    ]
+
+
+def _redone(
+    buckets: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    kept: list[tuple[int, int, float]],
+    n: int,
+    contents: Sequence[frozenset[str]],
+    sig: Callable[[np.ndarray], np.ndarray],
+    threshold: float,
+) -> list[tuple[int, int, float]]:
+    """The pairs found in the changed buckets, those already kept aside."""
+    found: list[np.ndarray] = []
+    for bucketed in buckets:
+        found += _bucket_pairs(*bucketed, n)
+    candidates = _decoded_pairs(found, n)
+    if kept and len(candidates):
+        codes = candidates[:, 0] * n + candidates[:, 1]
+        candidates = candidates[~np.isin(codes, np.array([left * n + right for left, right, _ in kept]))]
+    return _verified(candidates, contents, sig, threshold)
 
 
 # ------------------------------------------------------------------------------------- verify and cluster
@@ -357,8 +552,13 @@ class _Found:
     clusters: list[list[int]]  # groups that hang together, each with at least two texts
 
 
-def _find(contexts: Sequence[ItemContext], params: Mapping[str, Any], prepared: Sequence[list] | None = None) -> _Found:
-    """Texts, their verified near-duplicate edges and the clusters those form."""
+def _find(
+    contexts: Sequence[ItemContext],
+    params: Mapping[str, Any],
+    prepared: Sequence[list] | None = None,
+    memory: Memory | None = None,
+) -> _Found:
+    """Texts, their verified near-duplicate edges and the clusters those form (`memory`: see remembered_pairs)."""
     threshold = min(1.0, max(0.0, float(params["threshold"])))
     texts = _texts(contexts, params["min_words"], prepared)
     # NOTE: texts with the same content words ("export the report" / "export a report") are near duplicates
@@ -371,7 +571,13 @@ def _find(contexts: Sequence[ItemContext], params: Mapping[str, Any], prepared: 
     groups = list(by_content.values())
     edges: list[list[_Edge]] = [[] for _ in groups]
     heads = [texts[group[0]] for group in groups]
-    pairs = similar_pairs([head.content for head in heads], threshold, params["num_perm"], params["bands"])
+    contents = [head.content for head in heads]
+    if memory is None or len(contents) < 2:
+        pairs = similar_pairs(contents, threshold, params["num_perm"], params["bands"])
+    else:
+        # NOTE: a text's words name it across runs (in order, where the order counts): words hold no space.
+        names = [" ".join(sorted(content)) + "\n" + " ".join(order) for content, order in by_content]
+        pairs = remembered_pairs(contents, names, params, memory)
     for left, right, similarity in pairs:
         relation = _relation(heads[left], heads[right], params["variants"])
         if relation is not None:
@@ -454,13 +660,14 @@ def _keys(keys: Iterator[str], n_keys: int, n_cluster: int, n_others: int) -> st
 
 
 def check(
-    contexts: list[ItemContext], rule: Rule, prepared: Sequence[list] | None = None
+    contexts: list[ItemContext], rule: Rule, prepared: Sequence[list] | None = None, memory: Memory | None = None
 ) -> Iterator[tuple[int, Finding]]:
     """Cluster items whose texts are nearly the same and flag every member once, naming its closest match.
 
-    `prepared` holds `prepare(ctx, rule)` of each context, when the engine has them.
+    `prepared` holds `prepare(ctx, rule)` of each context, when the engine has them; `memory`, what the last run
+    found, so that only what changed is compared again.
     """
-    found = _find(contexts, rule.params, prepared)
+    found = _find(contexts, rule.params, prepared, memory)
     texts, groups, edges = found.texts, found.groups, found.edges
     n_items = [sum(len(texts[text].members) for text in group) for group in groups]
     for cluster in found.clusters:

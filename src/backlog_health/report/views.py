@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -550,8 +552,25 @@ def _age_days(created: datetime | None, now: datetime) -> int | None:
     return None if created is None else max((now - created).days, 0)
 
 
+# NOTE: one run is shown in several formats (HTML, Markdown, the terminal summary); its view is built once. The
+# last view is kept only while its run lives, and is found by the run's identity (hashing a run would cost more).
+_LAST_VIEW: tuple[weakref.ref, ReportView] | None = None
+_VIEW_LOCK = threading.Lock()
+
+
 def build_view(result: RunResult) -> ReportView:
-    """The view of a run that the templates display."""
+    """The view of a run that the templates display (built once per run)."""
+    global _LAST_VIEW
+    with _VIEW_LOCK:
+        if _LAST_VIEW is not None and _LAST_VIEW[0]() is result:
+            return _LAST_VIEW[1]
+    view = _view(result)
+    with _VIEW_LOCK:
+        _LAST_VIEW = (weakref.ref(result), view)
+    return view
+
+
+def _view(result: RunResult) -> ReportView:
     summary = result.summary
     items = [_item_view(item) for item in result.items]
     worst = sorted(
