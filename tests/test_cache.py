@@ -221,3 +221,33 @@ def test_a_backlog_rule_keeps_one_memory_which_answers_only_under_the_same_setti
     memory.put("x", "kept")
     store.put_many(pending)
     assert memory.get("x") == "kept" and RuleMemory(store, "UQ02", "scope-b", {}).get("x") is None
+
+
+def test_a_rerun_with_nothing_to_parse_does_not_load_spacy(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from backlog_health import history; "
+        "from backlog_health.config import load_config; from backlog_health.engine import analyze; "
+        "from backlog_health.sources.files import load_file; "
+        "store = history.CacheStore(history.connect(Path(sys.argv[2]))); "
+        "result = analyze(load_file(Path(sys.argv[1])), load_config(directory=None), cache=store); "
+        "print('spacy' in sys.modules, result.nlp.model, sum(len(item.findings) for item in result.items))"
+    )
+    backlog = tmp_path / "b.txt"
+    backlog.write_text(
+        "As a clerk, I want to file invoices, so that I am paid.\nAs a clerk, I want it fast and easy.\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(backlog), str(tmp_path / "h.sqlite")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs[0][0] == "True" and runs[1][0] == "False", "the second run found every item in the cache"
+    assert runs[0][1:] == runs[1][1:], "the same model named, the same findings"
+    assert int(runs[0][2]) > 0

@@ -483,7 +483,11 @@ def _check_chunk(indexes: list[int], job: dict | None = None) -> list[tuple[int,
     parse = [index for index in indexes if contexts[index].is_story]
     # NOTE: only story items are parsed by spaCy (bug reports and tasks need no story checks); each doc is
     # dropped once its item is checked, so memory stays flat however large the backlog.
-    docs = job["nlp"].pipe((_parse_text(contexts[index]) for index in parse), batch_size=job["batch_size"])
+    docs = (
+        job["pipeline"].nlp.pipe((_parse_text(contexts[index]) for index in parse), batch_size=job["batch_size"])
+        if parse
+        else iter(())
+    )
     parsed = dict.fromkeys(parse)
     for_all = [(rule, check) for rule, check in rules if rule.applies_to == "all"]  # the rules a non-story meets
     results = []
@@ -576,11 +580,13 @@ def _run_checks(
         "contexts": contexts,
         "item_rules": item_rules,
         "strict": strict,
-        "nlp": pipeline.nlp,
+        "pipeline": pipeline,
         "batch_size": batch_size,
     }
     costs = [PARSE_COST if contexts[index].is_story else 1 for index in todo]
     n_workers = _n_workers() if sum(costs) >= PARALLEL_CHECKS else 0
+    if n_workers and any(contexts[index].is_story for index in todo):
+        pipeline.nlp  # NOTE: loaded before the workers are forked, which then share it  # noqa: B018
     if n_workers:
         chunks = _chunks(todo, costs, n_workers * CHUNKS_PER_WORKER)
         # NOTE: the backlog-level rules run here while the workers parse and check.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
+import json
+import threading
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backlog_health.errors import ConfigError
@@ -27,14 +31,37 @@ CAPABILITY_COMPONENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
 class Pipeline:
-    """A loaded pipeline and what it can do."""
+    """A pipeline and what it can do; the model itself is loaded on first use of `nlp` (a run whose items are all
+    unchanged since the last one parses nothing, and does not wait for spaCy)."""
 
-    nlp: Language  # the spaCy pipeline, with unneeded components disabled
-    name: str  # package name, or "blank:en"
-    version: str  # pipeline version
-    capabilities: frozenset[str]  # subset of CAPABILITY_COMPONENTS keys it provides
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        capabilities: frozenset[str],
+        load: Callable[[], Language],
+        nlp: Language | None = None,  # already loaded
+    ) -> None:
+        self.name = name  # package name, or "blank:en"
+        self.version = version  # pipeline version
+        self.capabilities = capabilities  # subset of CAPABILITY_COMPONENTS keys it provides
+        self._load = load
+        self._nlp = nlp
+        self._lock = threading.Lock()
+
+    @property
+    def nlp(self) -> Language:
+        """The spaCy pipeline, with unneeded components disabled (loaded on first use)."""
+        with self._lock:
+            if self._nlp is None:
+                self._nlp = self._load()
+            return self._nlp
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded."""
+        return self._nlp is not None
 
     @property
     def reduced(self) -> bool:
@@ -62,14 +89,41 @@ def resolve_model(configured: str | None = None) -> str:
 
 
 def load_pipeline(capabilities: set[str] | frozenset[str], configured: str | None = None) -> Pipeline:
-    """Load the pipeline with only the components the requested capabilities need."""
-    import spacy
-
+    """The pipeline with only the components the requested capabilities need (loaded when first used)."""
     name = resolve_model(configured)
     if name == BLANK:
-        nlp = spacy.blank("en")
-        return Pipeline(nlp, BLANK, spacy.__version__, frozenset({"tokens"}))
+        return Pipeline(BLANK, importlib.metadata.version("spacy"), frozenset({"tokens"}), _blank)
     wanted = {component for cap in capabilities for component in CAPABILITY_COMPONENTS.get(cap, ())}
+    meta = _package_meta(name)
+    if meta is None:  # NOTE: a pipeline packaged in another way: what it holds is known once it is loaded
+        nlp = _load(name, wanted)
+        return Pipeline(name, nlp.meta.get("version", "?"), _provided(set(nlp.pipe_names)), lambda: nlp, nlp)
+    enabled = [component for component in meta["pipeline"] if component not in meta.get("disabled", ())]
+    return Pipeline(name, str(meta.get("version", "?")), _provided(set(enabled) & wanted), lambda: _load(name, wanted))
+
+
+def _provided(active: set[str]) -> frozenset[str]:
+    """The capabilities a set of active components gives."""
+    return frozenset(cap for cap, needs in CAPABILITY_COMPONENTS.items() if set(needs) <= active or not needs)
+
+
+def _package_meta(name: str) -> dict | None:
+    """The meta.json of an installed pipeline package (its version and components), without loading it."""
+    spec = importlib.util.find_spec(name)
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    for folder in folders:
+        try:
+            meta = json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict) and isinstance(meta.get("pipeline"), list):
+            return meta
+    return None
+
+
+def _load(name: str, wanted: set[str]) -> Language:
+    import spacy
+
     with warnings.catch_warnings():
         # NOTE: a pipeline built with a slightly different spaCy patch release warns; it still works.
         warnings.simplefilter("ignore")
@@ -77,6 +131,10 @@ def load_pipeline(capabilities: set[str] | frozenset[str], configured: str | Non
     for component in nlp.pipe_names:
         if component not in wanted:
             nlp.disable_pipe(component)
-    active = set(nlp.pipe_names)
-    provided = frozenset(cap for cap, needs in CAPABILITY_COMPONENTS.items() if set(needs) <= active or not needs)
-    return Pipeline(nlp, name, nlp.meta.get("version", "?"), provided)
+    return nlp
+
+
+def _blank() -> Language:
+    import spacy
+
+    return spacy.blank("en")
