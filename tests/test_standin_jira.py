@@ -135,6 +135,8 @@ def test_datacenter_search_pages_with_start_at(dc_site):
     assert {i["fields"]["customfield_10101"] for i in issues} - {None} <= keys  # Epic Link: a key string
     assert dc_site.requests[-1].query["startAt"] == ["200"] and dc_site.requests[-1].query["fields"] == DC_FIELDS
     assert jc.search_issues("project = XD", maxResults=500, json_result=True)["maxResults"] == 100  # capped
+    keys = jc.search_issues("project in (XD, JSW)", maxResults=5000, fields="key", json_result=True)
+    assert keys["maxResults"] == 1000 and len(keys["issues"]) == 230  # keys only: up to 1,000 a page
 
 
 def test_wrong_or_missing_credentials_are_401(cloud_site, dc_site):

@@ -62,6 +62,7 @@ class Scenario:
     bad_jql_marker: str = "BAD_JQL"  # JQL containing it answers 400 "Error in the JQL Query: …"
     forbidden_marker: str = "FORBIDDEN_JQL"  # JQL containing it answers 403
     page_limit: int = 100  # most issues per page when fields are requested
+    dc_max_results: int = 1000  # Data Center: most issues per page of keys only (jira.search.views.default.max)
     base_url: str | None = None  # baseUrl and self links; None: the stand-in's own URL
     dc_version: str = "9.12.0"
     dc_deployment_type: str = "Server"  # or "DataCenter"
@@ -503,8 +504,9 @@ class _Site:
             raise JiraError(410, REMOVED_SEARCH)
         issues = self._select(call.param("jql") or "")
         start, size = max(0, call.int_param("startAt", 0)), call.int_param("maxResults", 50)
-        size = min(50 if size < 0 else size, self.s.page_limit)
         wanted = self._wanted(call, "*navigable")
+        keys_only = wanted[0] is not None and wanted[0] <= {"id", "key", "issuekey"}
+        size = min(50 if size < 0 else size, self.s.dc_max_results if keys_only else self.s.page_limit)
         page = [self._render(i, wanted, "2") for i in issues[start : start + size]]
         return {
             "expand": "schema,names",
