@@ -96,6 +96,26 @@ def test_a_changed_rule_or_setting_invalidates_the_cache(story_searches):
     assert store.written == 6 and _findings(again) == _findings(result), "the new analysis is the one kept"
 
 
+def test_a_rule_moved_to_another_criterion_invalidates_the_cache():
+    # NOTE: a finding carries its rule's criterion, which scores and readiness read: a cached one must not keep
+    # the old criterion (a team's rule file edited between runs).
+    from backlog_health.engine import build_rules
+    from backlog_health.rules import RuleSet
+
+    rules = build_rules(CONFIG)
+    moved = RuleSet(tuple(replace(rule, criterion="testable") if rule.id == "AT01" else rule for rule in rules.rules))
+    store = DictStore()
+    first = analyze(Loaded(SOURCE, ITEMS), CONFIG, rules, cache=store)
+    assert [f.criterion for f in first.items[1].findings if f.rule == "AT01"] == ["atomic"]
+    again = analyze(Loaded(SOURCE, ITEMS), CONFIG, moved, cache=store)
+    fresh = analyze(Loaded(SOURCE, ITEMS), CONFIG, moved)
+    assert [f.criterion for f in again.items[1].findings if f.rule == "AT01"] == ["testable"]
+    assert [item.findings for item in again.items] == [item.findings for item in fresh.items]
+    assert [(item.score, item.ready_reasons) for item in again.items] == [
+        (item.score, item.ready_reasons) for item in fresh.items
+    ]
+
+
 def test_an_entry_another_version_wrote_is_no_answer():
     store = DictStore()
     first = _run(store=store)

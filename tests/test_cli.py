@@ -221,6 +221,10 @@ def test_no_path_is_a_usage_error(run):
         pytest.param("[rules.XX01]\nenabled = false\n", ["unknown rule id 'XX01'"], id="unknown rule"),
         pytest.param("[rules.AM01]\nseverity = 'fatal'\n", ["rules.AM01.severity"], id="bad severity"),
         pytest.param("[rules.AM01]\nloud = true\n", ["unknown setting 'loud'"], id="unknown rule setting"),
+        pytest.param(
+            "[rules.UQ02]\nthreshold = 7\n", ["rules.UQ02.threshold must be from 0 to 1, not 7"], id="out of range"
+        ),
+        pytest.param("[rules.UQ02]\nmin_words = -3\n", ["rules.UQ02.min_words must be at least 0"], id="negative"),
         pytest.param("[nlp]\nmodel = 'no_such_model'\n", ["no_such_model"], id="model not installed"),
         pytest.param("fail_on = 'sometimes'\n", ["fail_on"], id="bad fail_on"),
     ],

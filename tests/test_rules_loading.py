@@ -112,6 +112,31 @@ def test_bad_rule_file(tmp_path, name, text, words):
         assert word in message, f"{word!r} not in {message!r}"
 
 
+NEAR = GOOD.replace("kind: lexicon", "kind: near_duplicate").replace("  terms: [snappy]", "  threshold: 0.8")
+
+
+@pytest.mark.parametrize(
+    ("parameters", "expected"),
+    [
+        pytest.param("threshold: 7", "'threshold' must be from 0 to 1, not 7", id="share above 1"),
+        pytest.param("threshold: -0.5", "'threshold' must be from 0 to 1, not -0.5", id="share below 0"),
+        pytest.param("threshold: .nan", "'threshold' must be from 0 to 1, not nan", id="not a number"),
+        pytest.param("min_words: -3", "'min_words' must be at least 0, not -3", id="negative count"),
+        pytest.param("bands: 0", "'bands' must be at least 1, not 0", id="divisor zero"),
+        pytest.param("min_words: true", "'min_words' must be an integer, not True", id="bool for a number"),
+    ],
+)
+def test_a_number_out_of_its_range_is_refused(tmp_path, parameters, expected):
+    with pytest.raises(RuleError) as error:
+        load_rules([_rule_dir(tmp_path, {"TM01.yaml": NEAR.replace("threshold: 0.8", parameters)})])
+    assert "rule TM01" in str(error.value) and expected in str(error.value)
+
+
+def test_numbers_at_their_bounds_load(tmp_path):
+    rule = load_rules([_rule_dir(tmp_path, {"TM01.yaml": NEAR.replace("threshold: 0.8", "threshold: 1")})])
+    assert rule.by_id["TM01"].params["threshold"] == 1
+
+
 def test_missing_rule_folder(tmp_path):
     with pytest.raises(RuleError, match="rules folder not found"):
         load_rules([tmp_path / "nope"])

@@ -32,14 +32,23 @@ class Store(Protocol):
 
 
 def rules_fingerprint(rules: Iterable[Any], model: str) -> str:
-    """One hash of the rules that ran, the language model and the tool version."""
+    """One hash of the rules that ran, the language model and the tool version.
+
+    Every part of a rule that a check or a finding can carry counts (a finding holds the rule's criterion, so a
+    rule moved to another criterion changes scores and readiness); only its file's place and its examples do not.
+    """
     described = [
         {
             "id": r.id,
+            "name": r.name,
+            "criterion": r.criterion,
             "kind": r.kind,
             "severity": r.severity,
             "message": r.message,
+            "rationale": r.rationale,
+            "fix": r.fix,
             "applies": r.applies_to,
+            "requires": list(r.requires_fields),
             "params": _plain(r.params),
         }
         for r in rules

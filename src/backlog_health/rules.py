@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -11,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from backlog_health.checks import REQUIRED, Kind, kinds
+from backlog_health.checks import REQUIRED, Kind, Param, kinds
 from backlog_health.errors import RuleError
 from backlog_health.model import CRITERIA, SEVERITIES, Finding, RuleInfo, Severity
 from backlog_health.resources import rules_dir
@@ -143,12 +144,29 @@ def _validate_params(path: Path, rule_id: str, kind: Kind, given: Any, base: Pat
         value = given[name]
         if spec.type is dict and name == kind.extends:
             value = _load_lexicon(path, rule_id, value, base)
-        elif not isinstance(value, spec.type) or (spec.type is int and isinstance(value, bool)):
-            raise _fail(path, rule_id, f"parameter '{name}' must be {_type_name(spec.type)}, not {value!r}")
-        if spec.choices and value not in spec.choices:
-            raise _fail(path, rule_id, f"parameter '{name}' must be one of {', '.join(map(str, spec.choices))}")
+        else:
+            problem = param_problem(spec, value)
+            if problem:
+                raise _fail(path, rule_id, f"parameter '{name}' {problem}")
         params[name] = value
     return params
+
+
+def param_problem(spec: Param, value: Any) -> str | None:
+    """What is wrong with a parameter's value ("must be …, not …"), or None when it is right."""
+    numeric = spec.type in (int, float, (int, float))
+    if not isinstance(value, spec.type) or (numeric and isinstance(value, bool)):
+        return f"must be {_type_name(spec.type)}, not {value!r}"
+    if spec.choices and value not in spec.choices:
+        return f"must be one of {', '.join(map(str, spec.choices))}, not {value!r}"
+    low, high = spec.minimum, spec.maximum
+    if numeric and not (math.isfinite(value) and (low is None or value >= low) and (high is None or value <= high)):
+        if low is not None and high is not None:
+            return f"must be from {low:g} to {high:g}, not {value!r}"
+        if low is not None or high is not None:
+            return f"must be at {'least' if low is not None else 'most'} {low if low is not None else high:g}, not {value!r}"
+        return f"must be a finite number, not {value!r}"
+    return None
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
@@ -271,9 +289,9 @@ def configure(rule: Rule, settings: Mapping[str, Any], origin: str) -> Rule:
             extra = normalize_terms(value, lambda message, where=where: RuleError(f"{where}: {message}"))
             params[kind.extends] = {**params[kind.extends], **extra}
         elif key in kind.params:
-            spec = kind.params[key]
-            if not isinstance(value, spec.type):
-                raise RuleError(f"{where} must be {_type_name(spec.type)}")
+            problem = param_problem(kind.params[key], value)
+            if problem:
+                raise RuleError(f"{where} {problem}")
             params[key] = value
         else:
             allowed = ", ".join(["enabled", "severity", *(["extend"] if kind.extends else []), *kind.params])

@@ -45,6 +45,10 @@ class Param:
     description: str  # one line for the rule docs
     default: Any = REQUIRED  # REQUIRED when the rule must set it
     choices: tuple[Any, ...] | None = None  # allowed values, when limited
+    # NOTE: a number below zero is never meaningful (a count, a share, a similarity); shares and similarities
+    # also stop at 1, and a divisor starts at 1.
+    minimum: float | None = 0  # the least value a number may take (None: no bound)
+    maximum: float | None = None  # the largest value a number may take (None: no bound)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,10 @@ REQUIRES = frozenset()
 PARAMS = {
     "min_words": Param(int, "ignore criteria with fewer content words than this", default=2),
     "new_words_per": Param(
-        int, "a criterion repeats the story when it adds at most one new content word per this many", default=4
+        int,
+        "a criterion repeats the story when it adds at most one new content word per this many",
+        default=4,
+        minimum=1,
     ),
 }
 

@@ -17,7 +17,10 @@ EXTENDS = "verbs"
 PARAMS = {
     "verbs": Param(dict, "lexicon: verbs of development work that make an imperative criterion a task"),
     "min_share": Param(
-        float, "flag the item when more than this share of its criteria are tasks (0.5: a majority)", default=0.5
+        float,
+        "flag the item when more than this share of its criteria are tasks (0.5: a majority)",
+        default=0.5,
+        maximum=1,
     ),
 }
 

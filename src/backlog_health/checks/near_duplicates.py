@@ -33,10 +33,15 @@ REMEMBERS = True
 REQUIRES = frozenset()
 PARAMS = {
     "threshold": Param(
-        (int, float), "Jaccard similarity of the two word sets, 0 to 1, from which items are near duplicates", 0.75
+        (int, float),
+        "Jaccard similarity of the two word sets, 0 to 1, from which items are near duplicates",
+        0.75,
+        maximum=1,
     ),
-    "num_perm": Param(int, "MinHash values per text: more find candidates more reliably and cost more", 128),
-    "bands": Param(int, "LSH bands (num_perm / bands values each): more bands find less similar candidates", 32),
+    "num_perm": Param(int, "MinHash values per text: more find candidates more reliably and cost more", 128, minimum=1),
+    "bands": Param(
+        int, "LSH bands (num_perm / bands values each): more bands find less similar candidates", 32, minimum=1
+    ),
     "min_words": Param(int, "skip texts with fewer content words than this (too short to judge)", 3),
     "variants": Param(
         bool, "also flag texts that each have words of their own ('export as CSV' / 'export as PDF')", False

@@ -14,7 +14,7 @@ SCOPE = "item"
 REQUIRES = frozenset({"pos"})
 PARAMS = {
     "min_caps_words": Param(int, "flag capitals only in stories with at least this many words in capitals", default=5),
-    "caps_share": Param(float, "share of words in capitals that counts as shouting", default=0.8),
+    "caps_share": Param(float, "share of words in capitals that counts as shouting", default=0.8, maximum=1),
     "dangling_words": Param(list, "words a sentence cannot end with ('and', 'the', 'so that')"),
     "min_keywords": Param(int, "flag a means that lists this many items and has no verb", default=3),
 }

@@ -15,7 +15,10 @@ SCOPE = "item"
 REQUIRES = frozenset()
 PARAMS = {
     "same_above": Param(
-        float, "two wishes of which the shorter shares more of its words than this with the other are one", default=0.7
+        float,
+        "two wishes of which the shorter shares more of its words than this with the other are one",
+        default=0.7,
+        maximum=1,
     ),
 }
 

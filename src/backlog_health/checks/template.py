@@ -15,7 +15,7 @@ SCOPE = "backlog"
 REQUIRES = frozenset({"tokens"})
 PARAMS = {
     "min_stories": Param(int, "the least number of stories before a template counts as the backlog's", default=5),
-    "min_share": Param(float, "share of stories a template needs to count as the backlog's", default=0.6),
+    "min_share": Param(float, "share of stories a template needs to count as the backlog's", default=0.6, maximum=1),
 }
 
 
