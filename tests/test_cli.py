@@ -207,6 +207,12 @@ def test_output_folder_missing(run, tmp_path):
     _one_line_error(run("analyze", "b.txt", "--json", "nowhere/out.json"), "nowhere")
 
 
+def test_a_dash_is_no_history_file(run, tmp_path):
+    _write(tmp_path / "b.txt", "As a user, I want to log in.\n")
+    _one_line_error(run("analyze", "b.txt", "--history", "-", "--json", "out.json"), "--history", "'-'")
+    assert not (tmp_path / "-").exists() and not (tmp_path / "out.json").exists()
+
+
 def test_no_path_is_a_usage_error(run):
     result = run("analyze")
     assert result.exit_code == 2

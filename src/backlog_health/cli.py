@@ -74,6 +74,13 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _history_file(_context: click.Context, _parameter: click.Parameter, value: Path | None) -> Path | None:
+    """A history database is a file: '-' (standard input or output elsewhere) is refused."""
+    if value is not None and str(value) == "-":
+        raise click.BadParameter("'-' is not a database file; give a path, or --no-history to keep none")
+    return value
+
+
 def history_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--history and --no-history: where the run history lives."""
     command = click.option("--no-history", is_flag=True, help="Neither read nor write the run history for this run.")(
@@ -83,6 +90,7 @@ def history_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "--history",
         "history_path",
         type=click.Path(dir_okay=False, path_type=Path),
+        callback=_history_file,
         help="Run history database (SQLite) for the trend and new/fixed findings "
         "(default .backlog-health/history.sqlite).",
     )(command)
