@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no jira_storypoints under {args.data}; pass --data", file=sys.stderr)
         return 2
     served = issues(args.data, args.deployment, args.items or 10**9)
-    scenario = Scenario(deployment=args.deployment, issues=served)
+    fields = jira_data.field_list(args.deployment, data_dir=args.data)
+    scenario = Scenario(deployment=args.deployment, issues=served, fields=fields)
     env = {**os.environ, "JIRA_EMAIL": scenario.email, "JIRA_API_TOKEN": scenario.api_token, "JIRA_PAT": scenario.pat}
     env.pop("CI", None)
     with tempfile.TemporaryDirectory(prefix="bh-incremental-") as tmp, JiraStandIn(scenario) as site:
