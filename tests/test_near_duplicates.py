@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -470,9 +471,19 @@ def test_an_unchanged_backlog_writes_no_memory_and_a_damaged_memory_is_no_answer
     moved = titles[300:] + titles[:300]
     assert sorted(_findings_with(moved, memory)) == sorted(_findings_with(moved, None))
     assert memory.writes == 1, "the same texts in another order: nothing new to remember"
-    for damaged in ("", "[1, 2]", "not json", '[1, ["a"], 32, "AAAA", "", "", []]'):
+    good = json.loads(next(iter(memory.texts.values())))
+    version, setting, names, keys, big, pairs, similarities = good
+    assert similarities, "the backlog has near duplicates to remember"
+    wrong_types = [
+        [version, setting, names, keys, big, pairs, 5],
+        [version, setting, names, keys, big, pairs, [None] * len(similarities)],
+        [version, setting, [[name] for name in names], keys, big, pairs, similarities],
+        [version, setting, names, keys[:8], big, pairs, similarities],
+    ]
+    for damaged in ("", "[1, 2]", "not json", '[1, ["a"], 32, "AAAA", "", "", []]', *map(json.dumps, wrong_types)):
         memory.texts = dict.fromkeys(memory.texts, damaged)
         assert _findings_with(titles, memory) == first
+        assert json.loads(next(iter(memory.texts.values()))) == good, "a damaged memory is replaced"
 
 
 def test_remembered_pairs_follow_buckets_that_grow_big_and_shrink(monkeypatch):

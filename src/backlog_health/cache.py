@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import operator
 import pickle
@@ -70,10 +71,25 @@ def key_salt(story_types: Iterable[str]) -> bytes:
 
 def item_key(item: BacklogItem, salt: bytes) -> str:
     """The cache key of an item's content (every field but its rank and dates); `salt` from key_salt."""
-    # NOTE: pickle writes strings, numbers, None, tuples and the item's links the same way in every run, in C:
-    # three times faster than hashing their repr. Two equal items could only differ in it where one object is
-    # shared between fields (a memo reference), which costs a cache miss, never a wrong answer.
-    return "item:" + hashlib.blake2b(pickle.dumps(_CONTENT(item), 4), digest_size=20, key=salt).hexdigest()
+    return "item:" + hashlib.blake2b(_pickled(_CONTENT(item)), digest_size=20, key=salt).hexdigest()
+
+
+def _pickled(content: tuple) -> bytes:
+    """The content's fields as bytes, the same for equal fields in every run.
+
+    Pickle writes strings, numbers, None, tuples and the item's links in C, three times faster than hashing
+    their repr. Its memo would write a string that two fields share (one object from a converter's constant)
+    as a reference to the first, and the same fields read back from a snapshot as two strings: the fast mode
+    writes no memo, so equal items get equal bytes however their objects are shared.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, 4)
+    try:
+        pickler.fast = True
+    except AttributeError:  # NOTE: a Python without the fast mode: a shared object then costs a cache miss
+        return pickle.dumps(content, 4)
+    pickler.dump(content)
+    return buffer.getvalue()
 
 
 def analysis_scope(source_fields: frozenset[str], rules: str) -> str:
@@ -122,10 +138,43 @@ def encode(entry: Entry) -> str:
 
 
 def decode(text: str) -> Entry:
-    """An entry back from the store (ValueError or TypeError when it is not one)."""
+    """An entry back from the store (ValueError or TypeError when it is not one, damaged or of another layout:
+    the item is then analysed again and its entry rewritten)."""
     fields, criteria, scope, is_story, rows, prepared = json.loads(text)
+    if not (
+        (fields is None or (_texts(fields, 6) and isinstance(fields[3], str) and isinstance(fields[4], str)))
+        and isinstance(criteria, list)
+        and all(isinstance(line, str) for line in criteria)
+        and isinstance(scope, str)
+        and isinstance(is_story, bool)
+        and isinstance(rows, list)
+        and all(_finding_row(row) for row in rows)
+        and isinstance(prepared, dict)
+        and all(isinstance(value, (str, list)) for value in prepared.values())
+    ):
+        raise ValueError("not an analysis cache entry")
     story = None if fields is None else StoryParts(*fields)
     return Entry(story, tuple(criteria), scope, is_story, [Finding(*row) for row in rows], prepared)
+
+
+def _text_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _texts(values: Any, length: int) -> bool:
+    """Whether `values` is a list of `length` strings or nulls."""
+    return isinstance(values, list) and len(values) == length and all(map(_text_or_none, values))
+
+
+def _finding_row(row: Any) -> bool:
+    """Whether a stored row is a finding: rule, criterion, severity, message, excerpt, suggestion, field."""
+    return (
+        isinstance(row, list)
+        and len(row) == 7
+        and all(isinstance(row[n], str) for n in (0, 1, 2, 3, 6))
+        and _text_or_none(row[4])
+        and _text_or_none(row[5])
+    )
 
 
 def _plain(value: Any) -> Any:

@@ -375,10 +375,17 @@ class _Memory:
             version, made_with, names, keys, big, pairs, similarities = json.loads(text)
             if version != MEMORY_FORMAT or made_with != setting:
                 return None
+            if not (
+                isinstance(names, list)
+                and all(isinstance(name, str) for name in names)
+                and isinstance(similarities, list)
+                and all(isinstance(value, float) for value in similarities)
+            ):
+                return None
             keys = np.frombuffer(base64.b64decode(keys), dtype=np.uint64).reshape(len(names), setting[1])
             big = np.frombuffer(base64.b64decode(big), dtype=np.uint64).reshape(-1, 2)
             pairs = np.frombuffer(base64.b64decode(pairs), dtype=np.int64).reshape(-1, 2)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, IndexError):
             return None
         if (
             len(pairs) != len(similarities)

@@ -53,6 +53,10 @@ class Pipeline:
     @property
     def nlp(self) -> Language:
         """The spaCy pipeline, with unneeded components disabled (loaded on first use)."""
+        # NOTE: once loaded, no lock is taken: a worker forked while another thread held it would wait forever.
+        nlp = self._nlp
+        if nlp is not None:
+            return nlp
         with self._lock:
             if self._nlp is None:
                 self._nlp = self._load()

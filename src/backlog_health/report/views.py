@@ -555,7 +555,7 @@ def _age_days(created: datetime | None, now: datetime) -> int | None:
 # NOTE: one run is shown in several formats (HTML, Markdown, the terminal summary); its view is built once. The
 # last view is kept only while its run lives, and is found by the run's identity (hashing a run would cost more).
 _LAST_VIEW: tuple[weakref.ref, ReportView] | None = None
-_VIEW_LOCK = threading.Lock()
+_VIEW_LOCK = threading.RLock()  # NOTE: reentrant: _forget may run during a collection inside build_view
 
 
 def build_view(result: RunResult) -> ReportView:
@@ -566,8 +566,16 @@ def build_view(result: RunResult) -> ReportView:
             return _LAST_VIEW[1]
     view = _view(result)
     with _VIEW_LOCK:
-        _LAST_VIEW = (weakref.ref(result), view)
+        _LAST_VIEW = (weakref.ref(result, _forget), view)
     return view
+
+
+def _forget(reference: weakref.ref) -> None:
+    """Drop the kept view once its run is gone (a large backlog's view is large)."""
+    global _LAST_VIEW
+    with _VIEW_LOCK:
+        if _LAST_VIEW is not None and _LAST_VIEW[0] is reference:
+            _LAST_VIEW = None
 
 
 def _view(result: RunResult) -> ReportView:
