@@ -136,6 +136,18 @@ CLUSTER_CASES = [
         [],
     ),
     (
+        "British and American spellings of one story",
+        [
+            "As a shopper, I want to see the opening hours of the collection centres near me",
+            "As a shopper, I want to see the opening hours of the collection centers near me",
+            "As an admin, I want to organise the product catalogue by colour",
+            "As an admin, I want to organize the product catalog by color",
+            "Notify the customer when an order is cancelled",
+            "Notify the customer when an order is canceled",
+        ],
+        [{1, 2}, {3, 4}, {5, 6}],
+    ),
+    (
         "texts too short to judge",
         ["Fix login", "Fix the login page", "Update docs", "Update the docs"],
         [],
@@ -289,6 +301,14 @@ def test_content_words_drop_the_template_and_keep_the_role():
         "ship",
         "v2",
     ]
+
+
+def test_british_spellings_are_compared_as_american_ones_and_no_two_words_become_one():
+    assert content_words("Organise the colours of the centres' catalogues; analysed, travelling, grey") == (
+        content_words("Organize the colors of the centers' catalogs; analyzed, traveling, gray")
+    )
+    for one, other in [("filled", "filed"), ("hour", "hor"), ("your", "yor"), ("labels", "labelled")]:
+        assert content_words(one) != content_words(other)
 
 
 def test_a_5_mb_title_is_capped():

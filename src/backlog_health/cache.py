@@ -61,7 +61,7 @@ def rules_fingerprint(rules: Iterable[Any], model: str) -> str:
 # NOTE: rank and dates do not change what item-level rules say; leaving them out keeps reordering cheap.
 _VOLATILE = frozenset({"rank", "created", "updated", "touched"})
 _CONTENT = operator.attrgetter(*(f.name for f in dataclasses.fields(BacklogItem) if f.name not in _VOLATILE))
-FORMAT = 2  # the layout of an entry; a new layout gives new keys
+FORMAT = 3  # the layout of an entry, and what it holds (3: content words with British spellings folded)
 
 
 def key_salt(story_types: Iterable[str]) -> bytes:

@@ -117,15 +117,72 @@ class _Edge:
 
 @lru_cache(maxsize=1 << 16)  # NOTE: a backlog repeats its words; each is cut once
 def _stem(word: str) -> str:
-    """A plural cut to its singular, so that 'reports' and 'report' are one word; other words as they are."""
+    """A plural cut to its singular, so that 'reports' and 'report' are one word, and a British spelling folded
+    into the American one ('colour' / 'color', 'organise' / 'organize'); other words as they are."""
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "shes", "ches", "xes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
+        word = word[:-3] + "y"
+    elif word.endswith(("sses", "shes", "ches", "xes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    return _american(word)
+
+
+# NOTE: both texts are folded the same way, so a fold only needs to be consistent, not a real word ("promise"
+# becomes "promize" on both sides); what it must not do is make two different words one: doubled consonants
+# ("cancelled", but not "filled" / "filed") are listed word by word.
+_SPELLINGS = {
+    "grey": "gray",
+    "programme": "program",
+    "enrol": "enroll",
+    "enrolment": "enrollment",
+    "fulfil": "fulfill",
+    "fulfilment": "fulfillment",
+    "defence": "defense",
+    "licence": "license",
+    "offence": "offense",
+    "judgement": "judgment",
+    "acknowledgement": "acknowledgment",
+    "jewellery": "jewelry",
+    "ageing": "aging",
+    "aluminium": "aluminum",
+    **{
+        british: british.replace("ll", "l", 1)
+        for stem in ("cancel", "label", "model", "travel", "level", "signal", "total", "fuel", "channel")
+        for british in (stem + "led", stem + "ling", stem + "ler")
+    },
+}
+_SUFFIXES = (  # British ending → American ending, longest first
+    ("isation", "ization"),
+    ("ising", "izing"),
+    ("ised", "ized"),
+    ("iser", "izer"),
+    ("ise", "ize"),
+    ("ysing", "yzing"),
+    ("ysed", "yzed"),
+    ("yse", "yze"),
+    ("ourite", "orite"),
+    ("ourable", "orable"),
+    ("oured", "ored"),
+    ("ouring", "oring"),
+    ("our", "or"),
+    ("ogue", "og"),
+    ("tre", "ter"),
+)
+
+
+def _american(word: str) -> str:
+    """The American spelling of a British one, for comparison only; other words as they are."""
+    folded = _SPELLINGS.get(word)
+    if folded is not None:
+        return folded
+    if len(word) <= 4:  # NOTE: "hour", "your", "four", "tour" and "wise" stay
+        return word
+    for british, american in _SUFFIXES:
+        if word.endswith(british) and len(word) - len(british) >= 2:
+            return word[: -len(british)] + american
     return word
 
 
@@ -346,7 +403,7 @@ def similar_pairs(
 # found again exactly when a bucket it shares is unchanged: same members, so same candidates and same verdict.
 # Buckets that gained or lost a text, and every bucket big enough to be compared along a window (whose neighbours
 # depend on the backlog's order), are paired again from scratch; their new candidates are verified as above.
-MEMORY_FORMAT = 1
+MEMORY_FORMAT = 2  # 2: content words with British spellings folded
 
 
 @dataclass
