@@ -18,7 +18,6 @@ costs here are far below a real site's and the rerun's share of the first run is
 import argparse
 import base64
 import copy
-import csv
 import json
 import os
 import shutil
@@ -33,33 +32,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from bench_report import DEFAULT_DATA
+from bench_report import DEFAULT_DATA, distinct_rows
 from bench_scale import MEASURED
 from standins import jira_data
 from standins.jira import JiraStandIn, Scenario
+from standins.jira_data import description_text
 
 PROJECT = "XD"
 STEP = 100  # one open issue in a hundred edited
-
-
-def real_rows(data: Path, n_items: int) -> list[tuple[str, str | None]]:
-    """Title and description (line breaks restored) of the first `n_items` distinct issues of the story-point sets."""
-    csv.field_size_limit(sys.maxsize)
-    seen: set[str] = set()
-    rows: list[tuple[str, str | None]] = []
-    for path in sorted((data / "jira_storypoints").glob("*/*.csv")):
-        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-            for row in csv.DictReader(handle):
-                key = row.get("issuekey", "")
-                if not key or key in seen:
-                    continue
-                seen.add(key)
-                text = row.get("description") or ""
-                text = None if text in ("", "NULL") else "\n".join(part.strip() for part in text.split("  ")).strip()
-                rows.append((" ".join(row.get("title", "").split()) or key, text or None))
-                if len(rows) >= n_items:
-                    return rows
-    return rows
 
 
 def issues(data: Path, deployment: str, n_items: int) -> list[dict]:
@@ -72,12 +52,14 @@ def issues(data: Path, deployment: str, n_items: int) -> list[dict]:
     project["key"] = PROJECT
     shapes = [json.dumps(i) for i in templates]
     built = []
-    for n, (title, text) in enumerate(real_rows(data, n_items)):
+    for n, row in enumerate(distinct_rows(data, n_items)):
+        text = description_text(row.get("description"))
         issue = json.loads(shapes[n % len(shapes)])
         fields = issue["fields"]
         issue.update(id=str(200000 + n), key=f"{PROJECT}-{n + 1}")
         issue["self"] = issue["self"].rsplit("/", 1)[0] + f"/{issue['id']}"
-        fields.update(project=project, summary=title, issuelinks=[], subtasks=[])
+        summary = " ".join(row.get("title", "").split()) or row["issuekey"]
+        fields.update(project=project, summary=summary, issuelinks=[], subtasks=[])
         fields["description"] = (jira_data.wiki_to_adf(text) if cloud else text) if text else None
         for name in ("parent", *(f.id for f in (field_set.epic_link,) if f)):
             fields.pop(name, None)

@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,24 +29,35 @@ from backlog_health.sources.files import load_file
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def build_csv(data: Path, n_items: int, target: Path) -> int:
-    """The first `n_items` distinct issues of the Jira story-point sets, as one Jira-like CSV."""
+def distinct_rows(data: Path, n_items: int) -> Iterator[dict[str, str]]:
+    """The rows (issuekey, title, description, storypoint) of the first `n_items` distinct issue keys of the Jira
+    story-point sets, in file order."""
     csv.field_size_limit(sys.maxsize)
     seen: set[str] = set()
+    for path in sorted((data / "jira_storypoints").glob("*/*.csv")):
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            for row in csv.DictReader(handle):
+                key = row.get("issuekey", "")
+                if not key or key in seen:
+                    continue
+                seen.add(key)
+                yield row
+                if len(seen) >= n_items:
+                    return
+
+
+def build_csv(data: Path, n_items: int, target: Path) -> int:
+    """The first `n_items` distinct issues of the Jira story-point sets, as one Jira-like CSV."""
+    count = 0
     with target.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["Issue key", "Summary", "Description", "Story Points"])
-        for path in sorted((data / "jira_storypoints").glob("*/*.csv")):
-            with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-                for row in csv.DictReader(handle):
-                    key = row.get("issuekey", "")
-                    if not key or key in seen:
-                        continue
-                    seen.add(key)
-                    writer.writerow([key, row.get("title", ""), row.get("description", ""), row.get("storypoint", "")])
-                    if len(seen) >= n_items:
-                        return len(seen)
-    return len(seen)
+        for row in distinct_rows(data, n_items):
+            writer.writerow(
+                [row["issuekey"], row.get("title", ""), row.get("description", ""), row.get("storypoint", "")]
+            )
+            count += 1
+    return count
 
 
 def best_of(runs: int, work):

@@ -159,14 +159,20 @@ def param_problem(spec: Param, value: Any) -> str | None:
         return f"must be {_type_name(spec.type)}, not {value!r}"
     if spec.choices and value not in spec.choices:
         return f"must be one of {', '.join(map(str, spec.choices))}, not {value!r}"
+    if not numeric:
+        return None
     low, high = spec.minimum, spec.maximum
-    if numeric and not (math.isfinite(value) and (low is None or value >= low) and (high is None or value <= high)):
-        if low is not None and high is not None:
-            return f"must be from {low:g} to {high:g}, not {value!r}"
-        if low is not None or high is not None:
-            return f"must be at {'least' if low is not None else 'most'} {low if low is not None else high:g}, not {value!r}"
-        return f"must be a finite number, not {value!r}"
-    return None
+    if math.isfinite(value) and (low is None or value >= low) and (high is None or value <= high):
+        return None
+    if low is not None and high is not None:
+        wanted = f"from {low:g} to {high:g}"
+    elif low is not None:
+        wanted = f"at least {low:g}"
+    elif high is not None:
+        wanted = f"at most {high:g}"
+    else:
+        wanted = "a finite number"
+    return f"must be {wanted}, not {value!r}"
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:

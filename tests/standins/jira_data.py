@@ -220,17 +220,21 @@ def storypoint_rows(project: str, data_dir: Path | None = None) -> list[dict[str
     path = (data_dir or SHARED_DATA) / "jira_storypoints" / "choetkiertikul2018_deep_se" / f"{project}.csv"
     rows = []
     for row in _csv_rows(str(path)):
-        text = row["description"]
-        text = None if text in ("", "NULL") else re.sub(r" {2,}", "\n", text).strip()
         rows.append(
             {
                 "key": row["issuekey"],
                 "title": " ".join(row["title"].split()),
-                "description": text,
+                "description": description_text(row["description"]),
                 "points": float(row["storypoint"]),
             }
         )
     return rows
+
+
+def description_text(raw: str | None) -> str | None:
+    """A story-point set's description with its line breaks restored (the sets wrote them as runs of spaces);
+    None for an empty or NULL one."""
+    return None if raw in (None, "", "NULL") else re.sub(r" {2,}", "\n", raw).strip()
 
 
 def user_stories(data_dir: Path | None = None) -> list[str]:

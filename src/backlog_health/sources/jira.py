@@ -30,8 +30,9 @@ from backlog_health.sources.retry import PageGuard, Retrier, answer_time, retry_
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # NOTE: Jira returns at most 100 issues with fields per page, whatever is asked
-KEY_PAGE_SIZE = 5000  # NOTE: Cloud returns up to 5,000 per page when only keys are asked; Data Center at its
-# jira.search.views.default.max (1,000 by default)
+# NOTE: when only keys are asked, Cloud returns up to 5,000 per page, Data Center up to its
+# jira.search.views.default.max (1,000 by default).
+KEY_PAGE_SIZE = 5000
 # NOTE: JQL reads dates in the account's time zone, unknown here: a day's margin covers every zone.
 JQL_MARGIN = timedelta(days=1)
 DEPLOYMENTS = ("cloud", "datacenter")
